@@ -1,0 +1,58 @@
+"""The one allow-list every piece of Markdown-derived HTML goes through before it is stored.
+
+Guides and personal notes are written by people, imported from repositories or uploaded: they are
+untrusted. nh3 (ammonia) parses the HTML and keeps only the tags, attributes and URL schemes below.
+"""
+
+import re
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
+    "kbd", "li", "mark", "ol", "p", "pre", "s", "samp", "section", "small", "span", "strong",
+    "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "title", "aria-hidden", "aria-label", "role"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "style", "scope"},
+    "ol": {"start"},
+    "li": {"value"},
+    "details": {"open"},
+}
+
+# Only table alignment survives in style attributes: nothing that can position or overlay content.
+ALLOWED_STYLE_PROPERTIES = {"text-align"}
+
+# Relative URLs (anchors, other guides) pass; of absolute ones only these schemes do, so
+# javascript:, data:, vbscript: and friends are dropped.
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+_IMG_SRC = re.compile(r"^(https?:|/|\.{0,2}/|[\w-])", re.IGNORECASE)
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    # nh3 already rejects unsafe schemes; this also refuses protocol-relative image sources
+    # ("//tracker.example/pixel") which would leak reads to a third party.
+    if tag == "img" and attribute == "src" and (value.startswith("//") or not _IMG_SRC.match(value)):
+        return None
+    return value
+
+
+def sanitize_html(html: str) -> str:
+    """Return `html` reduced to the allow-list above; comments and scripts are removed."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        filter_style_properties=ALLOWED_STYLE_PROPERTIES,
+        attribute_filter=_attribute_filter,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )

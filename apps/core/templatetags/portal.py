@@ -1,0 +1,18 @@
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+# Selection markers ts_headline wraps matches in (see selectors.HEADLINE_OPTIONS); everything
+# else in a snippet is untrusted text and is escaped.
+MATCH_START = "\u27e6"
+MATCH_END = "\u27e7"
+
+
+@register.filter
+def snippet(value: str | None) -> SafeString:
+    escaped = escape(value or "")
+    return mark_safe(  # noqa: S308 - escaped above, only our own <mark> added
+        escaped.replace(MATCH_START, "<mark>").replace(MATCH_END, "</mark>")
+    )

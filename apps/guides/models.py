@@ -1,0 +1,171 @@
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.urls import reverse
+
+
+class Track(models.Model):
+    """A group of guides in reading order: a curriculum phase, a README category, the projects."""
+
+    class Kind(models.TextChoices):
+        PHASE = "phase", "Phase"
+        CATEGORY = "category", "Category"
+        PROJECTS = "projects", "Projects"
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CATEGORY)
+    number = models.PositiveIntegerField(null=True, blank=True, help_text="Phase number, if any.")
+    position = models.PositiveIntegerField(default=0)
+    intro_html = models.TextField(blank=True)
+    source_path = models.CharField(max_length=500, blank=True)
+    is_archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "title"]
+        indexes = [models.Index(fields=["is_archived", "position"], name="track_listing_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("guides:home") + f"#track-{self.slug}"
+
+
+class Guide(models.Model):
+    """One Markdown file, rendered once at import; reading pages serve the stored HTML."""
+
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="guides")
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=300)
+    source_path = models.CharField(max_length=500, unique=True)
+    position = models.PositiveIntegerField(default=0)
+    markdown_source = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    summary_html = models.TextField(blank=True)
+    summary_text = models.TextField(blank=True)
+    body_html = models.TextField()
+    toc = models.JSONField(default=list)
+    word_count = models.PositiveIntegerField(default=0)
+    reading_minutes = models.PositiveIntegerField(default=1)
+    diagram_count = models.PositiveIntegerField(default=0)
+    is_published = models.BooleanField(default=True)
+    is_archived = models.BooleanField(default=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["track__position", "position"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="guide_search_idx"),
+            models.Index(fields=["track", "position"], name="guide_track_position_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("guides:guide", kwargs={"slug": self.slug})
+
+
+class Section(models.Model):
+    """An H2 section of a guide, with a stable anchor; the unit of search and of "read"."""
+
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="sections")
+    anchor = models.CharField(max_length=200)
+    title = models.CharField(max_length=500)
+    position = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    is_archived = models.BooleanField(default=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["guide", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["guide", "anchor"], name="section_unique_anchor"),
+        ]
+        indexes = [GinIndex(fields=["search_vector"], name="section_search_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"{self.guide.get_absolute_url()}#{self.anchor}"
+
+
+class GlossaryTerm(models.Model):
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="terms")
+    anchor = models.CharField(max_length=220)
+    term = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    use_when = models.TextField(blank=True)
+    like = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    is_archived = models.BooleanField(default=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["term"]
+        constraints = [
+            models.UniqueConstraint(fields=["guide", "anchor"], name="term_unique_anchor"),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="term_search_idx"),
+            models.Index(fields=["guide", "position"], name="term_guide_position_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+    def get_absolute_url(self) -> str:
+        return f"{self.guide.get_absolute_url()}#{self.anchor}"
+
+
+class TaskItem(models.Model):
+    """A `- [ ]` line. Its key survives edits elsewhere in the guide; progress points at it."""
+
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="task_items")
+    key = models.CharField(max_length=16)
+    text = models.TextField()
+    section_anchor = models.CharField(max_length=200, blank=True)
+    parent_key = models.CharField(max_length=16, blank=True)
+    depth = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+    checked_in_source = models.BooleanField(default=False)
+    is_archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["guide", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["guide", "key"], name="taskitem_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class ImportRun(models.Model):
+    """One run of the importer and its report (the same JSON as `import_guides --json`)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Some guides failed"
+
+    source = models.CharField(max_length=500)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    dry_run = models.BooleanField(default=False)
+    report = models.JSONField(default=dict)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.source} at {self.started_at:%Y-%m-%d %H:%M}"

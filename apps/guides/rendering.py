@@ -1,0 +1,590 @@
+"""Markdown guide → sanitised HTML, sections, glossary terms and task items, done once at import.
+
+Nothing here touches the database: `render_guide` is a pure function of the text, which keeps it
+testable and lets the importer decide what to write.
+"""
+
+import hashlib
+import html
+import math
+import re
+import unicodedata
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from typing import Any
+
+import ftfy
+import markdown
+from django.utils.text import slugify
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from apps.core.html import sanitize_html
+from apps.guides.glossary import GlossaryBlock, ParsedTerm, find_glossaries
+
+
+class GuideError(Exception):
+    """A guide that cannot be imported; the message is shown to the user as the reason."""
+
+
+@dataclass(frozen=True)
+class RenderedSection:
+    anchor: str
+    title: str
+    position: int
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RenderedTask:
+    key: str
+    text: str
+    section_anchor: str
+    parent_key: str
+    depth: int
+    position: int
+    checked: bool
+
+
+@dataclass(frozen=True)
+class RenderedTerm:
+    anchor: str
+    term: str
+    description: str
+    use_when: str
+    like: str
+    position: int
+
+
+@dataclass
+class RenderedGuide:
+    title: str
+    summary_html: str
+    summary_text: str
+    body_html: str
+    toc: list[dict[str, Any]]
+    sections: list[RenderedSection]
+    tasks: list[RenderedTask]
+    terms: list[RenderedTerm]
+    diagrams: int
+    word_count: int
+    reading_minutes: int
+    content_hash: str
+    warnings: list[str] = field(default_factory=list)
+
+
+FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+H1 = re.compile(r"^#\s+(?P<title>.+?)\s*#*\s*$")
+HEADING_LINE = re.compile(r"^#{1,6}\s")
+GLOSSARY_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\(#glossary\)", re.IGNORECASE)
+STASH = re.compile(r"\x02wzxhzdk:\d+\x03")
+TAG = re.compile(r"<[^>]+>")
+H2_SPLIT = re.compile(r'(?=<h[12] id="[^"]+")')
+TASK_MARKER = re.compile(r'<span class="task-box" id="taskbox-(?P<key>[0-9a-f]{16})"></span>')
+# Part of every content hash: bump it when rendering changes so the next import re-renders.
+RENDERER_VERSION = "4"
+SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
+
+
+def decode_guide(raw: bytes, *, max_bytes: int) -> tuple[str, list[str]]:
+    """Bytes from disk → normalised text, or GuideError with a reason a person can act on."""
+    warnings: list[str] = []
+    if len(raw) > max_bytes:
+        raise GuideError(f"file is {len(raw):,} bytes, over the {max_bytes:,}-byte limit")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+        warnings.append("removed a UTF-8 byte-order mark")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise GuideError(
+            f"not valid UTF-8: byte 0x{raw[error.start]:02x} at line {line} "
+            f"(offset {error.start}); save the file as UTF-8"
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        warnings.append("converted CRLF line endings")
+    repaired = ftfy.fix_encoding(text)
+    if repaired != text:
+        warnings.append("repaired mojibake (text decoded with the wrong encoding)")
+        text = repaired
+    if not text.strip():
+        raise GuideError("file is empty")
+    return text, warnings
+
+
+def fence_ranges(lines: list[str]) -> list[tuple[int, int]]:
+    """Line ranges [start, end] of fenced code blocks; GuideError for one never closed."""
+    ranges: list[tuple[int, int]] = []
+    open_at: int | None = None
+    fence = ""
+    for number, line in enumerate(lines):
+        if open_at is None:
+            match = FENCE_OPEN.match(line)
+            if match and not (match["fence"][0] == "`" and "`" in match["info"]):
+                open_at, fence = number, match["fence"]
+        else:
+            stripped = line.strip()
+            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+                ranges.append((open_at, number))
+                open_at = None
+    if open_at is not None:
+        raise UnclosedFence(open_at)
+    return ranges
+
+
+class UnclosedFence(GuideError):
+    def __init__(self, line: int) -> None:
+        self.line = line
+        super().__init__(f"code fence opened at line {line + 1} is never closed")
+
+
+def _fences_or_repair(lines: list[str], warnings: list[str]) -> list[tuple[int, int]]:
+    """A bare ``` with nothing after it that never closes is a stray closing fence typed
+    twice: dropping it is what the author meant. A fence with a language that never
+    closes would swallow the rest of the guide, so that is an error."""
+    while True:
+        try:
+            return fence_ranges(lines)
+        except UnclosedFence as error:
+            if lines[error.line].strip().strip("`~"):
+                raise
+            warnings.append(f"ignored a stray code fence at line {error.line + 1}")
+            lines[error.line] = ""
+
+
+LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<space> +|$)")
+
+
+def normalize_lists(lines: list[str], fences: list[tuple[int, int]]) -> list[str]:
+    """Re-indent nested lists to the four spaces Python-Markdown needs (guides are written
+    for GitHub, which also nests at two or three), and open a list that directly follows a
+    paragraph line, as GitHub does."""
+    fence_end = dict(fences)
+    out: list[str] = []
+    # Each open list item: (original indent, original content column, new content column).
+    stack: list[tuple[int, int, int]] = []
+    previous_blank = True
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        indent = len(line) - len(line.lstrip(" "))
+        if number in fence_end:
+            # A fence inside a list item moves with the item's content.
+            owner = next((e for e in reversed(stack) if e[0] < indent), None) if indent else None
+            delta = (owner[2] - owner[1]) if owner else 0
+            out.extend(_shift(fenced, delta) for fenced in lines[number : fence_end[number] + 1])
+            number = fence_end[number] + 1
+            previous_blank = False
+            continue
+        number += 1
+        if not line.strip():
+            out.append(line)
+            previous_blank = True
+            continue
+        match = LIST_ITEM.match(line)
+        if match and not (indent >= 4 and not stack):
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            if stack and indent <= stack[-1][0] + 1:
+                stack.pop()
+            new_indent = stack[-1][2] if stack else 0
+            if not stack and not previous_blank and out and not LIST_ITEM.match(out[-1]):
+                out.append("")
+            content_original = indent + len(match["marker"]) + len(match["space"] or " ")
+            stack.append((indent, content_original, new_indent + 4))
+            out.append(" " * new_indent + line[indent:])
+        elif stack and indent == 0 and previous_blank:
+            stack = []
+            out.append(line)
+        elif stack and indent > 0:
+            owner = next((e for e in reversed(stack) if e[0] < indent), stack[0])
+            out.append(" " * (owner[2] + max(0, indent - owner[1])) + line[indent:])
+        else:
+            out.append(line)
+        previous_blank = False
+    return out
+
+
+def _shift(line: str, delta: int) -> str:
+    if delta >= 0:
+        return " " * delta + line
+    strip = min(-delta, len(line) - len(line.lstrip(" ")))
+    return line[strip:]
+
+
+def normalize_task_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[`*_~\[\]()]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def task_key(*, parent_text: str, text: str, occurrence: int) -> str:
+    # The key depends on the item's own words, its parent's and how many identical siblings
+    # came before it; edits elsewhere in the guide leave it unchanged.
+    basis = f"{normalize_task_text(parent_text)}\x1f{normalize_task_text(text)}\x1f{occurrence}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+
+def term_anchor(term: str) -> str:
+    return "term-" + (slugify(term) or hashlib.sha256(term.encode()).hexdigest()[:8])
+
+
+class _TaskCollector(Treeprocessor):
+    """Turns `[ ]`/`[x]` list items into keyed placeholders and records them in order."""
+
+    CHECKBOX = re.compile(r"^ *\[(?P<state>[xX ])\] +", re.DOTALL)
+
+    def run(self, root: etree.Element) -> None:
+        self.tasks: list[dict[str, Any]] = []
+        self.occurrences: dict[tuple[str, str], int] = {}
+        self.h2_count = 0
+        self._walk(root, parent_text="", depth=0)
+
+    def _walk(self, element: etree.Element, *, parent_text: str, depth: int) -> None:
+        for child in element:
+            if child.tag in ("h1", "h2"):
+                self.h2_count += 1
+            if child.tag == "li" and (item := self._task(child, parent_text, depth)):
+                self._walk(child, parent_text=item, depth=depth + 1)
+            else:
+                self._walk(child, parent_text=parent_text, depth=depth)
+
+    def _task(self, li: etree.Element, parent_text: str, depth: int) -> str | None:
+        holder = li
+        if not li.text and len(li) and li[0].tag == "p":
+            holder = li[0]
+        match = self.CHECKBOX.match(holder.text or "")
+        if match is None:
+            return None
+        holder.text = (holder.text or "")[match.end() :]
+        text = _item_text(li)
+        normalized = (normalize_task_text(parent_text), normalize_task_text(text))
+        occurrence = self.occurrences.get(normalized, 0)
+        self.occurrences[normalized] = occurrence + 1
+        key = task_key(parent_text=parent_text, text=text, occurrence=occurrence)
+        marker = self.md.htmlStash.store(f'<span class="task-box" id="taskbox-{key}"></span>')
+        holder.text = marker + (holder.text or "")
+        li.set("class", (li.get("class", "") + " task-list-item").strip())
+        self.tasks.append(
+            {
+                "key": key,
+                "text": text,
+                "checked": match["state"] in "xX",
+                "depth": depth,
+                "section_index": self.h2_count,
+                "parent_text": parent_text,
+            }
+        )
+        return text
+
+
+def _item_text(li: etree.Element) -> str:
+    """Visible text of a list item without its nested lists."""
+    parts: list[str] = []
+
+    def collect(element: etree.Element, top: bool) -> None:
+        if not top and element.tag in ("ul", "ol"):
+            return
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            collect(child, False)
+            if child.tail:
+                parts.append(child.tail)
+
+    collect(li, True)
+    text = STASH.sub("", "".join(parts))
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+
+class _TaskExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        md.treeprocessors.register(_TaskCollector(md), "portal-tasks", 25)
+
+
+def _mermaid_fence(source: str, language: str, css_class: str, options: Any, md: Any, **kw) -> str:
+    # Kept as text for Mermaid to render in the browser (securityLevel strict); escaped here.
+    return f'<pre class="mermaid">{html.escape(source)}</pre>'
+
+
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=[
+            "extra",
+            "admonition",
+            "sane_lists",
+            "toc",
+            "pymdownx.superfences",
+            "pymdownx.highlight",
+            "pymdownx.details",
+            "pymdownx.tilde",
+            "pymdownx.mark",
+            _TaskExtension(),
+        ],
+        extension_configs={
+            "toc": {"permalink": "#", "permalink_title": "Link to this section", "toc_depth": 6},
+            "pymdownx.highlight": {"use_pygments": True, "guess_lang": False, "css_class": "highlight"},
+            "pymdownx.superfences": {
+                "custom_fences": [
+                    {"name": "mermaid", "class": "mermaid", "format": _mermaid_fence},
+                ]
+            },
+            "pymdownx.tilde": {"subscript": False},
+        },
+        output_format="html",
+    )
+
+
+def _inline(md_text: str) -> str:
+    """Render one glossary field (inline Markdown) to HTML without the wrapping paragraph."""
+    rendered = markdown.markdown(md_text, extensions=["extra"], output_format="html").strip()
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return rendered
+
+
+def _glossary_html(terms: list[RenderedTerm]) -> str:
+    rows = []
+    for term in terms:
+        parts = [f'<div class="glossary-entry" id="{term.anchor}">', f"<dt>{html.escape(term.term)}</dt>"]
+        if term.description:
+            parts.append(f'<dd class="glossary-description">{_inline(term.description)}</dd>')
+        if term.use_when:
+            parts.append(
+                f'<dd class="glossary-use"><strong>Use this when:</strong> {_inline(term.use_when)}</dd>'
+            )
+        if term.like:
+            parts.append(f'<dd class="glossary-like"><strong>Like:</strong> {_inline(term.like)}</dd>')
+        parts.append("</div>")
+        rows.append("".join(parts))
+    return '<dl class="glossary">' + "".join(rows) + "</dl>"
+
+
+def _plain_text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(TAG.sub(" ", fragment))).strip()
+
+
+def _term_lookup(terms: list[RenderedTerm]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for term in terms:
+        name = term.term.casefold()
+        for variant in (name, name + "s", name + "es", re.sub(r"\s*\(.*?\)\s*", " ", name).strip()):
+            lookup.setdefault(variant, term.anchor)
+    return lookup
+
+
+def _link_target(text: str, lookup: dict[str, str]) -> str | None:
+    candidate = re.sub(r"[*_`]", "", text).strip().casefold()
+    for variant in (candidate, candidate.removesuffix("s"), candidate.removesuffix("es")):
+        if variant in lookup:
+            return lookup[variant]
+    return None
+
+
+def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220) -> RenderedGuide:
+    """Render normalised guide text. Raises GuideError for structural problems."""
+    warnings: list[str] = []
+    lines = text.split("\n")
+    fences = _fences_or_repair(lines, warnings)
+    lines = normalize_lists(lines, fences)
+    fences = fence_ranges(lines)
+    in_fence = set()
+    for start, end in fences:
+        in_fence.update(range(start, end + 1))
+
+    title = ""
+    for number, line in enumerate(lines):
+        if number in in_fence:
+            continue
+        match = H1.match(line)
+        if match:
+            title = re.sub(r"\s*\{[^}]*\}\s*$", "", match["title"]).strip()
+            title = _plain_text(_inline(title))
+            lines[number] = ""
+            break
+    if not title:
+        first = next((n for n, line in enumerate(lines) if line.strip()), None)
+        candidate = lines[first].strip() if first is not None else ""
+        if (
+            first is not None
+            and first not in in_fence
+            and len(candidate) <= 150
+            and not LIST_ITEM.match(candidate)
+            and not candidate.startswith(("#", "|", ">", "!", "<", "`", "~"))
+            and (first + 1 == len(lines) or not lines[first + 1].strip())
+        ):
+            title = _plain_text(_inline(candidate))
+            lines[first] = ""
+            warnings.append(f"no H1 heading: used the first line {title!r} as the title")
+        else:
+            title = fallback_title
+            warnings.append(f"no H1 heading: titled {title!r} after the file name")
+
+    # Glossaries: parse terms from the source, then swap each block's body for a placeholder that
+    # becomes a uniform definition list, so every term has an anchor whatever format it used.
+    blocks: list[GlossaryBlock] = find_glossaries("\n".join(lines))
+    terms: list[RenderedTerm] = []
+    seen_anchors: set[str] = set()
+    block_terms: list[list[RenderedTerm]] = []
+    for block in blocks:
+        rendered_terms = []
+        for parsed in block.terms:
+            rendered_terms.append(_rendered_term(parsed, len(terms), seen_anchors))
+            terms.append(rendered_terms[-1])
+        block_terms.append(rendered_terms)
+    for index, block in reversed(list(enumerate(blocks))):
+        # Prose sub-sections after the last entry (some glossaries end with "What to learn
+        # next") start at a heading; they stay as written.
+        end = block.end
+        if block.terms:
+            last = block.terms[-1].line  # 1-based: the entry's own line is lines[last - 1]
+            end = next(
+                (n for n in range(last, block.end) if n not in in_fence and HEADING_LINE.match(lines[n])),
+                block.end,
+            )
+        lines[block.start + 1 : end] = ["", f"PORTALGLOSSARY{index}X", ""]
+
+    lookup = _term_lookup(terms)
+    fences = fence_ranges(lines)
+    in_fence = set()
+    for start, end in fences:
+        in_fence.update(range(start, end + 1))
+
+    def link(match: re.Match[str]) -> str:
+        anchor = _link_target(match["text"], lookup)
+        return f"[{match['text']}](#{anchor})" if anchor else match[0]
+
+    for number, line in enumerate(lines):
+        if number not in in_fence and "](#glossary)" in line.casefold():
+            lines[number] = GLOSSARY_LINK.sub(link, line)
+
+    md = _markdown()
+    body = md.convert("\n".join(lines))
+    for index, rendered_terms in enumerate(block_terms):
+        body = body.replace(f"<p>PORTALGLOSSARY{index}X</p>", _glossary_html(rendered_terms))
+
+    collector: _TaskCollector = md.treeprocessors["portal-tasks"]  # type: ignore[assignment]
+    body = sanitize_html(body)
+    keys = {task["key"] for task in collector.tasks}
+    body = TASK_MARKER.sub(
+        lambda m: f"<!--task:{m['key']}-->" if m["key"] in keys else "", body
+    )
+    diagrams = body.count('<pre class="mermaid">')
+
+    h2_tokens = [token for token in _flatten_toc(md.toc_tokens) if token["level"] <= 2]
+    chunks = H2_SPLIT.split(body)
+    intro, section_chunks = (chunks[0], chunks[1:]) if chunks else ("", [])
+    sections: list[RenderedSection] = []
+    for position, chunk in enumerate(section_chunks):
+        anchor_match = re.match(r'<h[12] id="([^"]+)"', chunk)
+        anchor = anchor_match.group(1) if anchor_match else f"section-{position + 1}"
+        token = next((t for t in h2_tokens if t["id"] == anchor), None)
+        section_title = _plain_text(token["name"]) if token else _plain_text(chunk.split("</h")[0])
+        section_title = section_title.rstrip("#").strip()
+        sections.append(
+            RenderedSection(
+                anchor=anchor,
+                title=section_title,
+                position=position,
+                html=chunk,
+                text=_plain_text(re.split(r"</h[12]>", chunk, maxsplit=1)[-1]),
+            )
+        )
+
+    anchors_by_index = {index + 1: section.anchor for index, section in enumerate(sections)}
+    tasks = []
+    for position, task in enumerate(collector.tasks):
+        parent_key = ""
+        if task["parent_text"]:
+            parent = next(
+                (t for t in reversed(collector.tasks[:position]) if t["text"] == task["parent_text"]),
+                None,
+            )
+            parent_key = parent["key"] if parent else ""
+        tasks.append(
+            RenderedTask(
+                key=task["key"],
+                text=task["text"][:1000],
+                section_anchor=anchors_by_index.get(task["section_index"], ""),
+                parent_key=parent_key,
+                depth=task["depth"],
+                position=position,
+                checked=task["checked"],
+            )
+        )
+
+    summary_html = _summary(intro, sections)
+    words = len(_plain_text(body).split())
+    return RenderedGuide(
+        title=title[:300],
+        summary_html=summary_html,
+        summary_text=_plain_text(summary_html),
+        body_html=body,
+        toc=[
+            {"id": t["id"], "name": _plain_text(t["name"]).rstrip("#").strip(), "level": t["level"]}
+            for t in _flatten_toc(md.toc_tokens)
+            if t["level"] <= 3
+        ],
+        sections=sections,
+        tasks=tasks,
+        terms=terms,
+        diagrams=diagrams,
+        word_count=words,
+        reading_minutes=max(1, math.ceil(words / words_per_minute)),
+        content_hash=hashlib.sha256(f"{RENDERER_VERSION}\n{text}".encode()).hexdigest(),
+        warnings=warnings,
+    )
+
+
+def _rendered_term(parsed: ParsedTerm, position: int, seen: set[str]) -> RenderedTerm:
+    anchor = base = term_anchor(parsed.term)
+    suffix = 2
+    while anchor in seen:
+        anchor, suffix = f"{base}-{suffix}", suffix + 1
+    seen.add(anchor)
+    return RenderedTerm(
+        anchor=anchor,
+        term=parsed.term[:200],
+        description=parsed.description,
+        use_when=parsed.use_when,
+        like=parsed.like,
+        position=position,
+    )
+
+
+def _flatten_toc(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    flat: list[dict[str, Any]] = []
+    for token in tokens:
+        flat.append(token)
+        flat.extend(_flatten_toc(token.get("children", [])))
+    return flat
+
+
+def _summary(intro: str, sections: list[RenderedSection]) -> str:
+    for section in sections:
+        if section.title.casefold().strip(" 0123456789.)") in SUMMARY_TITLES:
+            paragraphs = re.findall(r"<p>.*?</p>", section.html, re.DOTALL)
+            if paragraphs:
+                return "".join(paragraphs[:2])
+    paragraphs = re.findall(r"<p>.*?</p>", intro, re.DOTALL)
+    return "".join(paragraphs[:2])
+
+
+def humanize_filename(stem: str) -> str:
+    """'DataPipelineSystemDesign' / 'url-shortener' → 'Data Pipeline System Design' / 'Url Shortener'."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", stem)
+    spaced = re.sub(r"[-_]+", " ", spaced)
+    return re.sub(r"\s+", " ", spaced).strip().title() if spaced.islower() else spaced.strip()
+
+
+__all__ = [
+    "GuideError",
+    "RenderedGuide",
+    "decode_guide",
+    "ftfy",
+    "humanize_filename",
+    "render_guide",
+]

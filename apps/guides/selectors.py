@@ -1,0 +1,121 @@
+"""Reads for the guide library. Every page runs a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db.models import F, Prefetch, QuerySet
+
+from apps.guides.models import GlossaryTerm, Guide, Section, Track
+
+HEADLINE_OPTIONS = "StartSel=\u27e6, StopSel=\u27e7, MaxWords=30, MinWords=12, MaxFragments=2"
+
+
+def guide_visible_list() -> QuerySet[Guide]:
+    return Guide.objects.filter(is_published=True, is_archived=False)
+
+
+def track_list_with_guides() -> QuerySet[Track]:
+    guides = guide_visible_list().only(
+        "slug", "title", "track_id", "position", "summary_text", "reading_minutes",
+        "diagram_count",
+    ).order_by("position")  # fmt: skip
+    return (
+        Track.objects.filter(is_archived=False, guides__is_published=True, guides__is_archived=False)
+        .distinct()
+        .order_by("position", "title")
+        .prefetch_related(Prefetch("guides", queryset=guides, to_attr="visible_guides"))
+    )
+
+
+def guide_get_for_reading(*, slug: str, include_unpublished: bool = False) -> Guide:
+    queryset = Guide.objects.select_related("track").filter(is_archived=False)
+    if not include_unpublished:
+        queryset = queryset.filter(is_published=True)
+    return queryset.defer("markdown_source", "search_vector").get(slug=slug)
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    previous: Guide | None
+    next: Guide | None
+    siblings: list[Guide]
+
+
+def guide_neighbours(*, guide: Guide) -> Neighbours:
+    """Previous/next across the whole library in reading order, and the guide's track list."""
+    ordered = list(
+        guide_visible_list()
+        .order_by("track__position", "position")
+        .only("slug", "title", "track_id")
+    )
+    index = next((i for i, g in enumerate(ordered) if g.pk == guide.pk), None)
+    siblings = [g for g in ordered if g.track_id == guide.track_id]
+    if index is None:
+        return Neighbours(None, None, siblings)
+    previous = ordered[index - 1] if index > 0 else None
+    following = ordered[index + 1] if index + 1 < len(ordered) else None
+    return Neighbours(previous, following, siblings)
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    guides: list[Guide]
+    sections: list[Section]
+    terms: list[GlossaryTerm]
+
+    @property
+    def total(self) -> int:
+        return len(self.guides) + len(self.sections) + len(self.terms)
+
+
+def library_search(*, query: str, limit: int = 20) -> SearchResults:
+    """Ranked PostgreSQL full-text search over guides, sections and glossary terms."""
+    query = query.strip()[:200]
+    if not query:
+        return SearchResults(query, [], [], [])
+    search = SearchQuery(query, search_type="websearch", config="english")
+
+    guides = list(
+        guide_visible_list()
+        .filter(search_vector=search)
+        .annotate(
+            rank=SearchRank(F("search_vector"), search),
+            snippet=SearchHeadline("summary_text", search, config="english", options=HEADLINE_OPTIONS),
+        )
+        .only("slug", "title")
+        .order_by("-rank", "title")[:5]
+    )
+    sections = list(
+        Section.objects.filter(
+            search_vector=search,
+            is_archived=False,
+            guide__is_published=True,
+            guide__is_archived=False,
+        )
+        .select_related("guide")
+        .annotate(
+            rank=SearchRank(F("search_vector"), search),
+            snippet=SearchHeadline("text", search, config="english", options=HEADLINE_OPTIONS),
+        )
+        .only("anchor", "title", "guide__slug", "guide__title")
+        .order_by("-rank", "title")[:limit]
+    )
+    terms = list(
+        GlossaryTerm.objects.filter(
+            search_vector=search,
+            is_archived=False,
+            guide__is_published=True,
+            guide__is_archived=False,
+        )
+        .select_related("guide")
+        .annotate(
+            rank=SearchRank(F("search_vector"), search),
+            snippet=SearchHeadline(
+                "description", search, config="english", options=HEADLINE_OPTIONS
+            ),
+        )
+        .only("anchor", "term", "guide__slug", "guide__title")
+        .order_by("-rank", "term")[:limit]
+    )
+    return SearchResults(query, guides, sections, terms)

@@ -1,0 +1,380 @@
+"""Writes for the guide library: importing a repository of Markdown guides."""
+
+import difflib
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.core.html import sanitize_html
+from apps.guides.discovery import GuideSpec, Layout, TrackSpec, discover
+from apps.guides.models import GlossaryTerm, Guide, ImportRun, Section, TaskItem, Track
+from apps.guides.rendering import (
+    GuideError,
+    RenderedGuide,
+    decode_guide,
+    humanize_filename,
+    normalize_task_text,
+    render_guide,
+)
+
+logger = logging.getLogger(__name__)
+
+# An item whose text changed this little (a typo fix) keeps its identity and so its progress.
+TASK_SIMILARITY_THRESHOLD = 0.8
+
+
+@dataclass
+class GuideResult:
+    path: str
+    slug: str = ""
+    url: str = ""
+    status: str = "failed"
+    sections: int = 0
+    glossary_terms: int = 0
+    task_items: int = 0
+    diagrams: int = 0
+    reason: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    source: str
+    dry_run: bool
+    guides: list[GuideResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(result.status == "failed" for result in self.guides)
+
+    def as_dict(self) -> dict[str, Any]:
+        totals: dict[str, int] = {
+            status: 0 for status in ("created", "updated", "unchanged", "skipped", "failed")
+        }
+        for result in self.guides:
+            totals[result.status] += 1
+        for counter in ("sections", "glossary_terms", "task_items", "diagrams"):
+            totals[counter] = sum(getattr(result, counter) for result in self.guides)
+        totals["guides"] = len(self.guides)
+        return {
+            "source": self.source,
+            "dry_run": self.dry_run,
+            "guides": [asdict(result) for result in self.guides],
+            "totals": totals,
+        }
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def guides_import(*, path: Path, dry_run: bool = False, started_by: Any = None) -> ImportReport:
+    """Import every guide under `path`. Each guide is its own transaction: one failing guide
+    leaves nothing half-written and does not stop the others."""
+    layout = discover(path)
+    report = ImportReport(source=str(path), dry_run=dry_run)
+    run = None
+    if not dry_run:
+        run = ImportRun.objects.create(source=str(path), started_by=started_by)
+
+    try:
+        with transaction.atomic():
+            tracks = _tracks_upsert(layout=layout)
+            seen_slugs: dict[str, str] = {}
+            imported_paths: set[str] = set()
+            for spec in layout.guides:
+                result = _guide_import_one(
+                    spec=spec, layout=layout, track=tracks[spec.track_slug], seen_slugs=seen_slugs
+                )
+                report.guides.append(result)
+                if result.status != "failed":
+                    imported_paths.add(f"{layout.label}/{spec.relative}")
+                else:
+                    # Keep a failing file's previous version readable: it is not archived.
+                    imported_paths.add(f"{layout.label}/{spec.relative}")
+            for skipped in layout.skipped:
+                report.guides.append(
+                    GuideResult(path=skipped.relative, status="skipped", reason=skipped.reason)
+                )
+            _guides_archive_missing(label=layout.label, present=imported_paths)
+            if dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+
+    if run is not None:
+        run.finished_at = timezone.now()
+        run.status = ImportRun.Status.FAILED if report.failed else ImportRun.Status.SUCCEEDED
+        run.report = report.as_dict()
+        run.save(update_fields=["finished_at", "status", "report"])
+    return report
+
+
+def _tracks_upsert(*, layout: Layout) -> dict[str, Track]:
+    tracks: dict[str, Track] = {}
+    for spec in layout.tracks:
+        track, _ = Track.objects.update_or_create(
+            slug=spec.slug,
+            defaults={
+                "title": spec.title[:200],
+                "kind": spec.kind,
+                "number": spec.number,
+                "position": spec.position,
+                "intro_html": _intro_html(spec),
+                "source_path": f"{layout.label}/{spec.source_path}".rstrip("/"),
+                "is_archived": False,
+            },
+        )
+        tracks[spec.slug] = track
+    return tracks
+
+
+def _intro_html(spec: TrackSpec) -> str:
+    if not spec.intro_markdown:
+        return ""
+    import markdown
+
+    return sanitize_html(markdown.markdown(spec.intro_markdown, extensions=["extra"]))
+
+
+def _guide_import_one(
+    *, spec: GuideSpec, layout: Layout, track: Track, seen_slugs: dict[str, str]
+) -> GuideResult:
+    source_path = f"{layout.label}/{spec.relative}"
+    result = GuideResult(path=spec.relative)
+    try:
+        raw = spec.path.read_bytes()
+        text, warnings = decode_guide(raw, max_bytes=settings.GUIDE_MAX_BYTES)
+        fallback_title = humanize_filename(spec.path.stem)
+        rendered = render_guide(
+            text, fallback_title=fallback_title, words_per_minute=settings.READING_WORDS_PER_MINUTE
+        )
+        rendered.warnings[:0] = warnings
+    except GuideError as error:
+        result.reason = str(error)
+        return result
+    except OSError as error:
+        result.reason = f"cannot read file: {error.strerror or error}"
+        return result
+
+    slug = slugify(humanize_filename(spec.path.stem)) or "guide"
+    result.slug = slug
+    if slug in seen_slugs:
+        result.reason = f"duplicate slug {slug!r}: {seen_slugs[slug]} has the same name"
+        return result
+    seen_slugs[slug] = spec.relative
+    clash = Guide.objects.filter(slug=slug).exclude(source_path=source_path).first()
+    if clash is not None:
+        result.reason = f"duplicate slug {slug!r}: already used by {clash.source_path}"
+        return result
+
+    result.sections = len(rendered.sections)
+    result.glossary_terms = len(rendered.terms)
+    result.task_items = len(rendered.tasks)
+    result.diagrams = rendered.diagrams
+    result.warnings = rendered.warnings
+    result.url = f"/guides/{slug}/"
+
+    existing = Guide.objects.filter(source_path=source_path).first()
+    if (
+        existing is not None
+        and existing.content_hash == rendered.content_hash
+        and not existing.is_archived
+    ):
+        if (existing.track_id, existing.position) != (track.pk, spec.position):
+            Guide.objects.filter(pk=existing.pk).update(track=track, position=spec.position)
+            result.status = "updated"
+        else:
+            result.status = "unchanged"
+        return result
+
+    try:
+        with transaction.atomic():
+            guide = _guide_write(
+                existing=existing,
+                rendered=rendered,
+                text=text,
+                slug=slug,
+                source_path=source_path,
+                track=track,
+                position=spec.position,
+            )
+    except Exception as error:  # a database error on one guide must not stop the rest
+        logger.exception("import of %s failed", source_path)
+        result.reason = f"could not be saved: {error}"
+        return result
+    result.url = guide.get_absolute_url()
+    result.status = "created" if existing is None else "updated"
+    return result
+
+
+def _guide_write(
+    *,
+    existing: Guide | None,
+    rendered: RenderedGuide,
+    text: str,
+    slug: str,
+    source_path: str,
+    track: Track,
+    position: int,
+) -> Guide:
+    guide = existing or Guide(source_path=source_path)
+    guide.slug = slug
+    guide.track = track
+    guide.position = position
+    guide.title = rendered.title
+    guide.markdown_source = text
+    guide.content_hash = rendered.content_hash
+    guide.summary_html = rendered.summary_html
+    guide.summary_text = rendered.summary_text
+    guide.body_html = rendered.body_html
+    guide.toc = rendered.toc
+    guide.word_count = rendered.word_count
+    guide.reading_minutes = rendered.reading_minutes
+    guide.diagram_count = rendered.diagrams
+    guide.is_archived = False
+    guide.save()
+
+    _sections_sync(guide=guide, rendered=rendered)
+    _terms_sync(guide=guide, rendered=rendered)
+    _tasks_sync(guide=guide, rendered=rendered)
+    Guide.objects.filter(pk=guide.pk).update(
+        search_vector=SearchVector("title", weight="A", config="english")
+        + SearchVector("summary_text", weight="B", config="english")
+    )
+    return guide
+
+
+def _sections_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
+    Section.objects.bulk_create(
+        [
+            Section(
+                guide=guide,
+                anchor=section.anchor[:200],
+                title=section.title[:500],
+                position=section.position,
+                text=section.text,
+                is_archived=False,
+            )
+            for section in rendered.sections
+        ],
+        update_conflicts=True,
+        unique_fields=["guide", "anchor"],
+        update_fields=["title", "position", "text", "is_archived"],
+    )
+    anchors = [section.anchor[:200] for section in rendered.sections]
+    Section.objects.filter(guide=guide).exclude(anchor__in=anchors).update(is_archived=True)
+    Section.objects.filter(guide=guide, is_archived=False).update(
+        search_vector=SearchVector("title", weight="A", config="english")
+        + SearchVector("text", weight="B", config="english")
+    )
+
+
+def _terms_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
+    # Terms are identified by their anchor, which is derived from the name: a term whose
+    # definition changed keeps its row (and so every user's card history).
+    GlossaryTerm.objects.bulk_create(
+        [
+            GlossaryTerm(
+                guide=guide,
+                anchor=term.anchor,
+                term=term.term,
+                description=term.description,
+                use_when=term.use_when,
+                like=term.like,
+                position=term.position,
+                is_archived=False,
+            )
+            for term in rendered.terms
+        ],
+        update_conflicts=True,
+        unique_fields=["guide", "anchor"],
+        update_fields=["term", "description", "use_when", "like", "position", "is_archived"],
+    )
+    anchors = [term.anchor for term in rendered.terms]
+    GlossaryTerm.objects.filter(guide=guide).exclude(anchor__in=anchors).update(is_archived=True)
+    GlossaryTerm.objects.filter(guide=guide, is_archived=False).update(
+        search_vector=SearchVector("term", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english")
+        + SearchVector("use_when", "like", weight="C", config="english")
+    )
+
+
+def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
+    """Match new items to old rows: same key first, then near-identical text (a typo fix).
+    Old rows left over are archived, never deleted, so nobody's progress on them is lost."""
+    old_by_key = {item.key: item for item in TaskItem.objects.filter(guide=guide)}
+    matched: dict[str, TaskItem] = {}
+    unmatched_new = []
+    for task in rendered.tasks:
+        if task.key in old_by_key:
+            matched[task.key] = old_by_key.pop(task.key)
+        else:
+            unmatched_new.append(task)
+
+    candidates = [item for item in old_by_key.values() if not item.is_archived] + [
+        item for item in old_by_key.values() if item.is_archived
+    ]
+    for task in list(unmatched_new):
+        best, best_ratio = None, TASK_SIMILARITY_THRESHOLD
+        normalized = normalize_task_text(task.text)
+        for item in candidates:
+            ratio = difflib.SequenceMatcher(None, normalized, normalize_task_text(item.text)).ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = item, ratio
+        if best is not None:
+            candidates.remove(best)
+            old_by_key.pop(best.key)
+            matched[task.key] = best
+            unmatched_new.remove(task)
+
+    updates, creates = [], []
+    for task in rendered.tasks:
+        item = matched.get(task.key)
+        if item is None:
+            item = TaskItem(guide=guide)
+            creates.append(item)
+        else:
+            updates.append(item)
+        item.key = task.key
+        item.text = task.text
+        item.section_anchor = task.section_anchor[:200]
+        item.parent_key = task.parent_key
+        item.depth = task.depth
+        item.position = task.position
+        item.checked_in_source = task.checked
+        item.is_archived = False
+    archived = list(old_by_key.values())
+    for item in archived:
+        item.is_archived = True
+    # Rows whose key moves to another row's old key would collide on the unique constraint
+    # mid-update, so park the changed ones on temporary keys first.
+    fields = ["key", "text", "section_anchor", "parent_key", "depth", "position",
+              "checked_in_source", "is_archived"]  # fmt: skip
+    if updates:
+        TaskItem.objects.filter(pk__in=[item.pk for item in updates]).update(key=_temp_key())
+        TaskItem.objects.bulk_update(updates, fields)
+    if archived:
+        TaskItem.objects.bulk_update(archived, ["is_archived"])
+    if creates:
+        TaskItem.objects.bulk_create(creates)
+
+
+def _temp_key():
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Right
+
+    return Right(Concat(Value("~"), F("id")), 16)
+
+
+def _guides_archive_missing(*, label: str, present: set[str]) -> None:
+    Guide.objects.filter(source_path__startswith=f"{label}/", is_archived=False).exclude(
+        source_path__in=present
+    ).update(is_archived=True)

@@ -1,0 +1,33 @@
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from apps.guides import selectors
+from apps.guides.models import Guide
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    tracks = selectors.track_list_with_guides()
+    return render(request, "guides/home.html", {"tracks": tracks})
+
+
+@require_GET
+def guide_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        guide = selectors.guide_get_for_reading(
+            slug=slug, include_unpublished=request.user.is_staff
+        )
+    except Guide.DoesNotExist:
+        raise Http404("No such guide.") from None
+    neighbours = selectors.guide_neighbours(guide=guide)
+    return render(request, "guides/guide.html", {"guide": guide, "neighbours": neighbours})
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    results = selectors.library_search(query=request.GET.get("q", ""))
+    template = "guides/search.html"
+    if request.htmx:
+        template += "#search-results"
+    return render(request, template, {"results": results, "query": results.query})

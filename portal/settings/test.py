@@ -1,0 +1,13 @@
+"""Tests: PostgreSQL (real or embedded), fast hashing, in-memory email outbox."""
+
+from portal.settings.local import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ACCOUNT_EMAIL_VERIFICATION = "none"
+CELERY_TASK_ALWAYS_EAGER = False

@@ -1,0 +1,161 @@
+// Progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+
+  function currentTheme() {
+    if (root.dataset.theme === "light" || root.dataset.theme === "dark") return root.dataset.theme;
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  function setupThemeToggle() {
+    var toggle = document.querySelector("[data-theme-toggle]");
+    if (!toggle) return;
+    toggle.hidden = false;
+    toggle.setAttribute("aria-pressed", String(currentTheme() === "dark"));
+    toggle.addEventListener("click", function () {
+      var next = currentTheme() === "dark" ? "light" : "dark";
+      root.dataset.theme = next;
+      toggle.setAttribute("aria-pressed", String(next === "dark"));
+      try { localStorage.setItem("portal-theme", next); } catch (e) { /* ignore */ }
+      renderMermaid(true);
+    });
+  }
+
+  function setupSearchShortcut() {
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      var target = event.target;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+      var input = document.getElementById("search-page-input") || document.getElementById("site-search-input");
+      if (input) { event.preventDefault(); input.focus(); input.select(); }
+    });
+  }
+
+  function setupCopyButtons(scope) {
+    scope.querySelectorAll(".highlight").forEach(function (block) {
+      if (block.querySelector(".copy-button")) return;
+      var code = block.querySelector("pre");
+      if (!code) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy-button";
+      button.textContent = "Copy";
+      button.setAttribute("aria-label", "Copy code to clipboard");
+      button.addEventListener("click", function () {
+        var text = code.innerText;
+        var done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 1500); };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(done, function () { button.textContent = "Press Ctrl+C"; });
+        } else {
+          var range = document.createRange();
+          range.selectNodeContents(code);
+          var selection = window.getSelection();
+          selection.removeAllRanges();
+          selection.addRange(range);
+          try { document.execCommand("copy"); done(); } catch (e) { button.textContent = "Press Ctrl+C"; }
+        }
+      });
+      block.style.position = "relative";
+      block.appendChild(button);
+    });
+  }
+
+  var mermaidSources = new Map();
+  function renderMermaid(rerender) {
+    if (!window.mermaid) return;
+    var nodes = Array.prototype.slice.call(document.querySelectorAll("pre.mermaid"));
+    if (!nodes.length) return;
+    nodes.forEach(function (node) {
+      if (!mermaidSources.has(node)) mermaidSources.set(node, node.textContent);
+      if (rerender) { node.removeAttribute("data-processed"); node.textContent = mermaidSources.get(node); }
+    });
+    window.mermaid.initialize({
+      startOnLoad: false,
+      securityLevel: "strict",
+      theme: currentTheme() === "dark" ? "dark" : "default",
+      fontFamily: "system-ui, sans-serif",
+    });
+    window.mermaid.run({ nodes: nodes, suppressErrors: true }).catch(function () { /* the source stays visible */ });
+  }
+
+  function setupGlossaryPopover() {
+    var popover = document.getElementById("term-popover");
+    var body = document.querySelector("[data-guide-body]");
+    if (!popover || !body) return;
+    var title = popover.querySelector("#term-popover-title");
+    var content = popover.querySelector(".term-popover__body");
+    var more = popover.querySelector(".term-popover__more");
+    var opener = null;
+
+    function close() {
+      if (popover.hidden) return;
+      popover.hidden = true;
+      if (opener) { opener.setAttribute("aria-expanded", "false"); opener.focus(); }
+      opener = null;
+    }
+
+    function open(link, entry) {
+      title.textContent = entry.querySelector("dt").textContent;
+      content.innerHTML = "";
+      var list = document.createElement("dl");
+      entry.querySelectorAll("dd").forEach(function (dd) { list.appendChild(dd.cloneNode(true)); });
+      content.appendChild(list);
+      more.href = "#" + entry.id;
+      popover.hidden = false;
+      var rect = link.getBoundingClientRect();
+      var left = Math.min(window.scrollX + rect.left, window.scrollX + document.documentElement.clientWidth - popover.offsetWidth - 16);
+      popover.style.left = Math.max(8, left) + "px";
+      popover.style.top = window.scrollY + rect.bottom + 8 + "px";
+      opener = link;
+      link.setAttribute("aria-expanded", "true");
+      popover.querySelector(".term-popover__close").focus();
+      document.dispatchEvent(new CustomEvent("portal:term-opened", { detail: { anchor: entry.id } }));
+    }
+
+    body.addEventListener("click", function (event) {
+      var link = event.target.closest('a[href^="#term-"]');
+      if (!link || link.closest(".glossary-entry")) return;
+      var entry = document.getElementById(link.getAttribute("href").slice(1));
+      if (!entry || !entry.classList.contains("glossary-entry")) return;
+      event.preventDefault();
+      if (opener === link) { close(); return; }
+      open(link, entry);
+    });
+    body.querySelectorAll('a[href^="#term-"]').forEach(function (link) {
+      if (!link.closest(".glossary-entry")) { link.classList.add("glossary-link"); link.setAttribute("aria-haspopup", "dialog"); link.setAttribute("aria-expanded", "false"); }
+    });
+    popover.querySelector(".term-popover__close").addEventListener("click", close);
+    more.addEventListener("click", function () { popover.hidden = true; opener = null; });
+    document.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+    document.addEventListener("click", function (event) {
+      if (!popover.hidden && !popover.contains(event.target) && !event.target.closest('a[href^="#term-"]')) close();
+    });
+  }
+
+  function setupScrollSpy() {
+    var links = document.querySelectorAll(".reader__toc a[href^='#']");
+    if (!links.length || !("IntersectionObserver" in window)) return;
+    var byId = {};
+    links.forEach(function (link) { byId[decodeURIComponent(link.getAttribute("href").slice(1))] = link; });
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        links.forEach(function (link) { link.classList.remove("is-active"); });
+        var active = byId[entry.target.id];
+        if (active) active.classList.add("is-active");
+      });
+    }, { rootMargin: "-10% 0px -80% 0px" });
+    Object.keys(byId).forEach(function (id) { var h = document.getElementById(id); if (h) observer.observe(h); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setupThemeToggle();
+    setupSearchShortcut();
+    setupCopyButtons(document);
+    setupGlossaryPopover();
+    setupScrollSpy();
+    renderMermaid(false);
+  });
+  document.addEventListener("htmx:afterSwap", function (event) { setupCopyButtons(event.target); });
+})();
