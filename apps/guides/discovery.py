@@ -257,8 +257,6 @@ def discover(root: Path) -> Layout:
         [*phase_dirs.values(), *folder_tracks.values(), *category_tracks.values()],
         key=lambda t: (t.position, natural_key(t.title)),
     )
-    for position, track in enumerate(layout.tracks):
-        track.position = position
     for track in layout.tracks:
         for position, (_, path, relative) in enumerate(sorted(guides_by_track.get(track.slug, []))):
             layout.guides.append(GuideSpec(path, relative, track.slug, position))

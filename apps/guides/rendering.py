@@ -83,7 +83,7 @@ TAG = re.compile(r"<[^>]+>")
 H2_SPLIT = re.compile(r'(?=<h[12] id="[^"]+")')
 TASK_MARKER = re.compile(r'<span class="task-box" id="taskbox-(?P<key>[0-9a-f]{16})"></span>')
 # Part of every content hash: bump it when rendering changes so the next import re-renders.
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "6"
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
 
 
@@ -237,8 +237,13 @@ class _TaskCollector(Treeprocessor):
 
     CHECKBOX = re.compile(r"^ *\[(?P<state>[xX ])\] +", re.DOTALL)
 
-    def run(self, root: etree.Element) -> None:
+    def __init__(self, md: markdown.Markdown) -> None:
+        super().__init__(md)
+        # Markdown skips tree processors for an empty document, so start empty here.
         self.tasks: list[dict[str, Any]] = []
+
+    def run(self, root: etree.Element) -> None:
+        self.tasks = []
         self.occurrences: dict[tuple[str, str], int] = {}
         self.h2_count = 0
         self._walk(root, parent_text="", depth=0)
@@ -346,10 +351,21 @@ def _inline(md_text: str) -> str:
     return rendered
 
 
-def _glossary_html(terms: list[RenderedTerm]) -> str:
+def _with_anchor(line: str, anchor: str) -> str:
+    if HEADING_LINE.match(line):
+        return re.sub(r"\s*\{[^}]*\}\s*$", "", line) + f" {{#{anchor}}}"
+    match = re.match(r"^(\s*(?:\||[-*+]\s+|\d+[.)]\s+)?\s*)", line)
+    prefix = match.group(1) if match else ""
+    return f'{prefix}<span id="{anchor}" class="glossary-anchor"></span>{line[len(prefix):]}'
+
+
+def _glossary_html(terms: list[RenderedTerm], id_prefix: str = "", extra_class: str = "") -> str:
     rows = []
     for term in terms:
-        parts = [f'<div class="glossary-entry" id="{term.anchor}">', f"<dt>{html.escape(term.term)}</dt>"]
+        parts = [
+            f'<div class="glossary-entry" id="{id_prefix}{term.anchor}">',
+            f"<dt>{html.escape(term.term)}</dt>",
+        ]
         if term.description:
             parts.append(f'<dd class="glossary-description">{_inline(term.description)}</dd>')
         if term.use_when:
@@ -360,7 +376,7 @@ def _glossary_html(terms: list[RenderedTerm]) -> str:
             parts.append(f'<dd class="glossary-like"><strong>Like:</strong> {_inline(term.like)}</dd>')
         parts.append("</div>")
         rows.append("".join(parts))
-    return '<dl class="glossary">' + "".join(rows) + "</dl>"
+    return f'<dl class="glossary{extra_class}">' + "".join(rows) + "</dl>"
 
 
 def _plain_text(fragment: str) -> str:
@@ -401,9 +417,14 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
             continue
         match = H1.match(line)
         if match:
-            title = re.sub(r"\s*\{[^}]*\}\s*$", "", match["title"]).strip()
-            title = _plain_text(_inline(title))
-            lines[number] = ""
+            heading = _plain_text(_inline(re.sub(r"\s*\{[^}]*\}\s*$", "", match["title"])))
+            if heading.casefold().strip(" :") in SUMMARY_TITLES + ("table of contents",):
+                # "# Executive Summary" opens some guides: a section, not the guide's name.
+                title = fallback_title
+                warnings.append(f"first H1 is {heading!r}: titled {title!r} after the file name")
+            else:
+                title = heading
+                lines[number] = ""
             break
     if not title:
         first = next((n for n, line in enumerate(lines) if line.strip()), None)
@@ -435,6 +456,12 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
             rendered_terms.append(_rendered_term(parsed, len(terms), seen_anchors))
             terms.append(rendered_terms[-1])
         block_terms.append(rendered_terms)
+    inline_blocks: set[int] = set()
+    term_line = {
+        term.anchor: parsed.line - 1
+        for block, rendered_terms in zip(blocks, block_terms, strict=True)
+        for parsed, term in zip(block.terms, rendered_terms, strict=True)
+    }
     for index, block in reversed(list(enumerate(blocks))):
         # Prose sub-sections after the last entry (some glossaries end with "What to learn
         # next") start at a heading; they stay as written.
@@ -445,6 +472,13 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
                 (n for n in range(last, block.end) if n not in in_fence and HEADING_LINE.match(lines[n])),
                 block.end,
             )
+        if any(n in in_fence for n in range(block.start + 1, end)):
+            # A "glossary" that also holds diagrams or code is an explanatory chapter: keep it
+            # as written and pin each term's anchor where its entry starts.
+            inline_blocks.add(index)
+            for term in reversed(block_terms[index]):
+                lines[term_line[term.anchor]] = _with_anchor(lines[term_line[term.anchor]], term.anchor)
+            continue
         lines[block.start + 1 : end] = ["", f"PORTALGLOSSARY{index}X", ""]
 
     lookup = _term_lookup(terms)
@@ -464,7 +498,11 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
     md = _markdown()
     body = md.convert("\n".join(lines))
     for index, rendered_terms in enumerate(block_terms):
-        body = body.replace(f"<p>PORTALGLOSSARY{index}X</p>", _glossary_html(rendered_terms))
+        if index in inline_blocks:
+            # Definitions for the in-place popover; the anchors live in the text itself.
+            body += _glossary_html(rendered_terms, id_prefix="def-", extra_class=" glossary--data")
+        else:
+            body = body.replace(f"<p>PORTALGLOSSARY{index}X</p>", _glossary_html(rendered_terms))
 
     collector: _TaskCollector = md.treeprocessors["portal-tasks"]  # type: ignore[assignment]
     body = sanitize_html(body)

@@ -6,8 +6,19 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db.models import F, Prefetch, QuerySet
 
 from apps.guides.models import GlossaryTerm, Guide, Section, Track
+from apps.guides.rendering import SUMMARY_TITLES
 
-HEADLINE_OPTIONS = "StartSel=\u27e6, StopSel=\u27e7, MaxWords=30, MinWords=12, MaxFragments=2"
+# Matches are wrapped in rare brackets, not tags: snippets are escaped text (see the
+# `snippet` template filter), which then turns these brackets into <mark>.
+HEADLINE_OPTIONS = {
+    "config": "english",
+    "start_sel": "\u27e6",
+    "stop_sel": "\u27e7",
+    "max_words": 30,
+    "min_words": 12,
+    "max_fragments": 2,
+    "fragment_delimiter": " … ",
+}
 
 
 def guide_visible_list() -> QuerySet[Guide]:
@@ -32,6 +43,14 @@ def guide_get_for_reading(*, slug: str, include_unpublished: bool = False) -> Gu
     if not include_unpublished:
         queryset = queryset.filter(is_published=True)
     return queryset.defer("markdown_source", "search_vector").get(slug=slug)
+
+
+def guide_summary_is_separate(*, guide: Guide) -> bool:
+    """False when the summary is the guide's own opening section, which the reader sees anyway."""
+    if not guide.summary_html:
+        return False
+    first = guide.toc[0]["name"] if guide.toc else ""
+    return first.casefold().strip(" 0123456789.)") not in SUMMARY_TITLES
 
 
 @dataclass(frozen=True)
@@ -81,7 +100,7 @@ def library_search(*, query: str, limit: int = 20) -> SearchResults:
         .filter(search_vector=search)
         .annotate(
             rank=SearchRank(F("search_vector"), search),
-            snippet=SearchHeadline("summary_text", search, config="english", options=HEADLINE_OPTIONS),
+            snippet=SearchHeadline("summary_text", search, **HEADLINE_OPTIONS),
         )
         .only("slug", "title")
         .order_by("-rank", "title")[:5]
@@ -96,7 +115,7 @@ def library_search(*, query: str, limit: int = 20) -> SearchResults:
         .select_related("guide")
         .annotate(
             rank=SearchRank(F("search_vector"), search),
-            snippet=SearchHeadline("text", search, config="english", options=HEADLINE_OPTIONS),
+            snippet=SearchHeadline("text", search, **HEADLINE_OPTIONS),
         )
         .only("anchor", "title", "guide__slug", "guide__title")
         .order_by("-rank", "title")[:limit]
@@ -111,9 +130,7 @@ def library_search(*, query: str, limit: int = 20) -> SearchResults:
         .select_related("guide")
         .annotate(
             rank=SearchRank(F("search_vector"), search),
-            snippet=SearchHeadline(
-                "description", search, config="english", options=HEADLINE_OPTIONS
-            ),
+            snippet=SearchHeadline("description", search, **HEADLINE_OPTIONS),
         )
         .only("anchor", "term", "guide__slug", "guide__title")
         .order_by("-rank", "term")[:limit]

@@ -87,7 +87,10 @@ def guides_import(*, path: Path, dry_run: bool = False, started_by: Any = None) 
     try:
         with transaction.atomic():
             tracks = _tracks_upsert(layout=layout)
+            # The shallowest, then alphabetically first, file keeps a contested slug.
             seen_slugs: dict[str, str] = {}
+            for spec in sorted(layout.guides, key=lambda g: (g.relative.count("/"), g.relative)):
+                seen_slugs.setdefault(_guide_slug(spec), spec.relative)
             imported_paths: set[str] = set()
             for spec in layout.guides:
                 result = _guide_import_one(
@@ -144,6 +147,10 @@ def _intro_html(spec: TrackSpec) -> str:
     return sanitize_html(markdown.markdown(spec.intro_markdown, extensions=["extra"]))
 
 
+def _guide_slug(spec: GuideSpec) -> str:
+    return slugify(humanize_filename(spec.path.stem)) or "guide"
+
+
 def _guide_import_one(
     *, spec: GuideSpec, layout: Layout, track: Track, seen_slugs: dict[str, str]
 ) -> GuideResult:
@@ -164,12 +171,11 @@ def _guide_import_one(
         result.reason = f"cannot read file: {error.strerror or error}"
         return result
 
-    slug = slugify(humanize_filename(spec.path.stem)) or "guide"
+    slug = _guide_slug(spec)
     result.slug = slug
-    if slug in seen_slugs:
+    if seen_slugs[slug] != spec.relative:
         result.reason = f"duplicate slug {slug!r}: {seen_slugs[slug]} has the same name"
         return result
-    seen_slugs[slug] = spec.relative
     clash = Guide.objects.filter(slug=slug).exclude(source_path=source_path).first()
     if clash is not None:
         result.reason = f"duplicate slug {slug!r}: already used by {clash.source_path}"

@@ -21,7 +21,12 @@ def guide_detail(request: HttpRequest, slug: str) -> HttpResponse:
     except Guide.DoesNotExist:
         raise Http404("No such guide.") from None
     neighbours = selectors.guide_neighbours(guide=guide)
-    return render(request, "guides/guide.html", {"guide": guide, "neighbours": neighbours})
+    context = {
+        "guide": guide,
+        "neighbours": neighbours,
+        "show_summary": selectors.guide_summary_is_separate(guide=guide),
+    }
+    return render(request, "guides/guide.html", context)
 
 
 @require_GET

@@ -101,7 +101,7 @@
       var list = document.createElement("dl");
       entry.querySelectorAll("dd").forEach(function (dd) { list.appendChild(dd.cloneNode(true)); });
       content.appendChild(list);
-      more.href = "#" + entry.id;
+      more.href = "#" + entry.id.replace(/^def-/, "");
       popover.hidden = false;
       var rect = link.getBoundingClientRect();
       var left = Math.min(window.scrollX + rect.left, window.scrollX + document.documentElement.clientWidth - popover.offsetWidth - 16);
@@ -116,8 +116,10 @@
     body.addEventListener("click", function (event) {
       var link = event.target.closest('a[href^="#term-"]');
       if (!link || link.closest(".glossary-entry")) return;
-      var entry = document.getElementById(link.getAttribute("href").slice(1));
-      if (!entry || !entry.classList.contains("glossary-entry")) return;
+      var id = link.getAttribute("href").slice(1);
+      var entry = document.getElementById(id);
+      if (entry && !entry.classList.contains("glossary-entry")) entry = document.getElementById("def-" + id);
+      if (!entry) return;
       event.preventDefault();
       if (opener === link) { close(); return; }
       open(link, entry);
