@@ -39,7 +39,11 @@ _IMG_SRC = re.compile(r"^(https?:|/|\.{0,2}/|[\w-])", re.IGNORECASE)
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     # nh3 already rejects unsafe schemes; this also refuses protocol-relative image sources
     # ("//tracker.example/pixel") which would leak reads to a third party.
-    if tag == "img" and attribute == "src" and (value.startswith("//") or not _IMG_SRC.match(value)):
+    if (
+        tag == "img"
+        and attribute == "src"
+        and (value.startswith("//") or not _IMG_SRC.match(value))
+    ):
         return None
     return value
 

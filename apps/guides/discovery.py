@@ -172,7 +172,9 @@ def discover(root: Path) -> Layout:
         if path.is_file():
             files.append((path, relative))
 
-    readme = next((root / n for n in ("README.md", "readme.md", "Readme.md") if (root / n).is_file()), None)
+    readme = next(
+        (root / n for n in ("README.md", "readme.md", "Readme.md") if (root / n).is_file()), None
+    )
     categories, excluded = _readme_categories(readme) if readme else ({}, set())
 
     phase_dirs: dict[str, TrackSpec] = {}
@@ -180,18 +182,28 @@ def discover(root: Path) -> Layout:
     category_tracks: dict[str, TrackSpec] = {}
     folder_order: dict[str, list[str]] = {}
 
-    for directory in sorted({p.parent for p, _ in files if p.parent != root}, key=lambda d: natural_key(d.name)):
+    for directory in sorted(
+        {p.parent for p, _ in files if p.parent != root}, key=lambda d: natural_key(d.name)
+    ):
         rel_dir = directory.relative_to(root).as_posix()
         if _ignored(rel_dir, patterns):
             continue
-        index = next((directory / n for n in ("INDEX.md", "index.md", "README.md") if (directory / n).is_file()), None)
+        index = next(
+            (
+                directory / n
+                for n in ("INDEX.md", "index.md", "README.md")
+                if (directory / n).is_file()
+            ),
+            None,
+        )
         title, intro = _index_title_and_intro(index) if index else ("", "")
         match = PHASE_DIR.match(directory.name)
         if match:
             number = int(match["number"])
             spec = TrackSpec(
                 slug=slugify(rel_dir.replace("/", "-")),
-                title=title or f"Phase {number}: {(match['rest'] or '').replace('-', ' ').title()}".strip(": "),
+                title=title
+                or f"Phase {number}: {(match['rest'] or '').replace('-', ' ').title()}".strip(": "),
                 kind="phase",
                 position=number,
                 number=number,
@@ -203,7 +215,8 @@ def discover(root: Path) -> Layout:
             kind = "projects" if "project" in directory.name.casefold() else "category"
             spec = TrackSpec(
                 slug=slugify(rel_dir.replace("/", "-")),
-                title=title or clean_heading(directory.name.replace("-", " ").replace("_", " ").title()),
+                title=title
+                or clean_heading(directory.name.replace("-", " ").replace("_", " ").title()),
                 kind=kind,
                 position=1000 + len(folder_tracks),
                 source_path=rel_dir,

@@ -306,7 +306,7 @@ def _item_text(li: etree.Element) -> str:
 
 
 class _TaskExtension(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_TaskCollector(md), "portal-tasks", 25)
 
 
@@ -331,7 +331,11 @@ def _markdown() -> markdown.Markdown:
         ],
         extension_configs={
             "toc": {"permalink": "#", "permalink_title": "Link to this section", "toc_depth": 6},
-            "pymdownx.highlight": {"use_pygments": True, "guess_lang": False, "css_class": "highlight"},
+            "pymdownx.highlight": {
+                "use_pygments": True,
+                "guess_lang": False,
+                "css_class": "highlight",
+            },
             "pymdownx.superfences": {
                 "custom_fences": [
                     {"name": "mermaid", "class": "mermaid", "format": _mermaid_fence},
@@ -356,7 +360,7 @@ def _with_anchor(line: str, anchor: str) -> str:
         return re.sub(r"\s*\{[^}]*\}\s*$", "", line) + f" {{#{anchor}}}"
     match = re.match(r"^(\s*(?:\||[-*+]\s+|\d+[.)]\s+)?\s*)", line)
     prefix = match.group(1) if match else ""
-    return f'{prefix}<span id="{anchor}" class="glossary-anchor"></span>{line[len(prefix):]}'
+    return f'{prefix}<span id="{anchor}" class="glossary-anchor"></span>{line[len(prefix) :]}'
 
 
 def _glossary_html(terms: list[RenderedTerm], id_prefix: str = "", extra_class: str = "") -> str:
@@ -370,10 +374,13 @@ def _glossary_html(terms: list[RenderedTerm], id_prefix: str = "", extra_class: 
             parts.append(f'<dd class="glossary-description">{_inline(term.description)}</dd>')
         if term.use_when:
             parts.append(
-                f'<dd class="glossary-use"><strong>Use this when:</strong> {_inline(term.use_when)}</dd>'
+                '<dd class="glossary-use"><strong>Use this when:</strong> '
+                f"{_inline(term.use_when)}</dd>"
             )
         if term.like:
-            parts.append(f'<dd class="glossary-like"><strong>Like:</strong> {_inline(term.like)}</dd>')
+            parts.append(
+                f'<dd class="glossary-like"><strong>Like:</strong> {_inline(term.like)}</dd>'
+            )
         parts.append("</div>")
         rows.append("".join(parts))
     return f'<dl class="glossary{extra_class}">' + "".join(rows) + "</dl>"
@@ -418,7 +425,7 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
         match = H1.match(line)
         if match:
             heading = _plain_text(_inline(re.sub(r"\s*\{[^}]*\}\s*$", "", match["title"])))
-            if heading.casefold().strip(" :") in SUMMARY_TITLES + ("table of contents",):
+            if heading.casefold().strip(" :") in (*SUMMARY_TITLES, "table of contents"):
                 # "# Executive Summary" opens some guides: a section, not the guide's name.
                 title = fallback_title
                 warnings.append(f"first H1 is {heading!r}: titled {title!r} after the file name")
@@ -469,7 +476,11 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
         if block.terms:
             last = block.terms[-1].line  # 1-based: the entry's own line is lines[last - 1]
             end = next(
-                (n for n in range(last, block.end) if n not in in_fence and HEADING_LINE.match(lines[n])),
+                (
+                    n
+                    for n in range(last, block.end)
+                    if n not in in_fence and HEADING_LINE.match(lines[n])
+                ),
                 block.end,
             )
         if any(n in in_fence for n in range(block.start + 1, end)):
@@ -477,7 +488,9 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
             # as written and pin each term's anchor where its entry starts.
             inline_blocks.add(index)
             for term in reversed(block_terms[index]):
-                lines[term_line[term.anchor]] = _with_anchor(lines[term_line[term.anchor]], term.anchor)
+                lines[term_line[term.anchor]] = _with_anchor(
+                    lines[term_line[term.anchor]], term.anchor
+                )
             continue
         lines[block.start + 1 : end] = ["", f"PORTALGLOSSARY{index}X", ""]
 
@@ -507,9 +520,7 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
     collector: _TaskCollector = md.treeprocessors["portal-tasks"]  # type: ignore[assignment]
     body = sanitize_html(body)
     keys = {task["key"] for task in collector.tasks}
-    body = TASK_MARKER.sub(
-        lambda m: f"<!--task:{m['key']}-->" if m["key"] in keys else "", body
-    )
+    body = TASK_MARKER.sub(lambda m: f"<!--task:{m['key']}-->" if m["key"] in keys else "", body)
     diagrams = body.count('<pre class="mermaid">')
 
     h2_tokens = [token for token in _flatten_toc(md.toc_tokens) if token["level"] <= 2]
@@ -538,7 +549,11 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
         parent_key = ""
         if task["parent_text"]:
             parent = next(
-                (t for t in reversed(collector.tasks[:position]) if t["text"] == task["parent_text"]),
+                (
+                    t
+                    for t in reversed(collector.tasks[:position])
+                    if t["text"] == task["parent_text"]
+                ),
                 None,
             )
             parent_key = parent["key"] if parent else ""
@@ -612,7 +627,9 @@ def _summary(intro: str, sections: list[RenderedSection]) -> str:
 
 
 def humanize_filename(stem: str) -> str:
-    """'DataPipelineSystemDesign' / 'url-shortener' → 'Data Pipeline System Design' / 'Url Shortener'."""
+    """'DataPipelineSystemDesign' → 'Data Pipeline System Design'; 'url-shortener' too.
+
+    Used for titles and slugs when a guide has no usable H1."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", stem)
     spaced = re.sub(r"[-_]+", " ", spaced)
     return re.sub(r"\s+", " ", spaced).strip().title() if spaced.islower() else spaced.strip()

@@ -31,7 +31,9 @@ def track_list_with_guides() -> QuerySet[Track]:
         "diagram_count",
     ).order_by("position")  # fmt: skip
     return (
-        Track.objects.filter(is_archived=False, guides__is_published=True, guides__is_archived=False)
+        Track.objects.filter(
+            is_archived=False, guides__is_published=True, guides__is_archived=False
+        )
         .distinct()
         .order_by("position", "title")
         .prefetch_related(Prefetch("guides", queryset=guides, to_attr="visible_guides"))

@@ -332,7 +332,9 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
         best, best_ratio = None, TASK_SIMILARITY_THRESHOLD
         normalized = normalize_task_text(task.text)
         for item in candidates:
-            ratio = difflib.SequenceMatcher(None, normalized, normalize_task_text(item.text)).ratio()
+            ratio = difflib.SequenceMatcher(
+                None, normalized, normalize_task_text(item.text)
+            ).ratio()
             if ratio >= best_ratio:
                 best, best_ratio = item, ratio
         if best is not None:

@@ -12,3 +12,17 @@ if not env("DATABASE_URL", default=""):
 
     DATABASES["default"] = env.db_url_config(embedded_database_url())
     DATABASES["default"]["CONN_MAX_AGE"] = 60
+
+# Serve static files straight from static/ in development and tests (no collectstatic needed).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+# bench/ serves a snapshot of a page as a static file beside the page itself.
+if env("BENCH_STATIC_DIR", default=""):
+    STATICFILES_DIRS = [*STATICFILES_DIRS, env("BENCH_STATIC_DIR")]  # noqa: F405
+
+# No collectstatic in development: plain static storage, served by whitenoise from static/.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,130 +16,253 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=500)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Some guides failed')], default='running', max_length=16)),
-                ('dry_run', models.BooleanField(default=False)),
-                ('report', models.JSONField(default=dict)),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=500)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Some guides failed"),
+                        ],
+                        default="running",
+                        max_length=16,
+                    ),
+                ),
+                ("dry_run", models.BooleanField(default=False)),
+                ("report", models.JSONField(default=dict)),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Track',
+            name="Track",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('phase', 'Phase'), ('category', 'Category'), ('projects', 'Projects')], default='category', max_length=16)),
-                ('number', models.PositiveIntegerField(blank=True, help_text='Phase number, if any.', null=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('intro_html', models.TextField(blank=True)),
-                ('source_path', models.CharField(blank=True, max_length=500)),
-                ('is_archived', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("phase", "Phase"),
+                            ("category", "Category"),
+                            ("projects", "Projects"),
+                        ],
+                        default="category",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Phase number, if any.", null=True
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("intro_html", models.TextField(blank=True)),
+                ("source_path", models.CharField(blank=True, max_length=500)),
+                ("is_archived", models.BooleanField(default=False)),
             ],
             options={
-                'ordering': ['position', 'title'],
-                'indexes': [models.Index(fields=['is_archived', 'position'], name='track_listing_idx')],
+                "ordering": ["position", "title"],
+                "indexes": [
+                    models.Index(fields=["is_archived", "position"], name="track_listing_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Guide',
+            name="Guide",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=200, unique=True)),
-                ('title', models.CharField(max_length=300)),
-                ('source_path', models.CharField(max_length=500, unique=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('markdown_source', models.TextField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('summary_html', models.TextField(blank=True)),
-                ('summary_text', models.TextField(blank=True)),
-                ('body_html', models.TextField()),
-                ('toc', models.JSONField(default=list)),
-                ('word_count', models.PositiveIntegerField(default=0)),
-                ('reading_minutes', models.PositiveIntegerField(default=1)),
-                ('diagram_count', models.PositiveIntegerField(default=0)),
-                ('is_published', models.BooleanField(default=True)),
-                ('is_archived', models.BooleanField(default=False)),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('track', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='guides', to='guides.track')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=200, unique=True)),
+                ("title", models.CharField(max_length=300)),
+                ("source_path", models.CharField(max_length=500, unique=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("markdown_source", models.TextField()),
+                ("content_hash", models.CharField(max_length=64)),
+                ("summary_html", models.TextField(blank=True)),
+                ("summary_text", models.TextField(blank=True)),
+                ("body_html", models.TextField()),
+                ("toc", models.JSONField(default=list)),
+                ("word_count", models.PositiveIntegerField(default=0)),
+                ("reading_minutes", models.PositiveIntegerField(default=1)),
+                ("diagram_count", models.PositiveIntegerField(default=0)),
+                ("is_published", models.BooleanField(default=True)),
+                ("is_archived", models.BooleanField(default=False)),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "track",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="guides",
+                        to="guides.track",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['track__position', 'position'],
+                "ordering": ["track__position", "position"],
             },
         ),
         migrations.CreateModel(
-            name='GlossaryTerm',
+            name="GlossaryTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('anchor', models.CharField(max_length=220)),
-                ('term', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('use_when', models.TextField(blank=True)),
-                ('like', models.TextField(blank=True)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('is_archived', models.BooleanField(default=False)),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('guide', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='terms', to='guides.guide')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("anchor", models.CharField(max_length=220)),
+                ("term", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("use_when", models.TextField(blank=True)),
+                ("like", models.TextField(blank=True)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("is_archived", models.BooleanField(default=False)),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                (
+                    "guide",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="terms",
+                        to="guides.guide",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['term'],
-                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='term_search_idx'), models.Index(fields=['guide', 'position'], name='term_guide_position_idx')],
-                'constraints': [models.UniqueConstraint(fields=('guide', 'anchor'), name='term_unique_anchor')],
+                "ordering": ["term"],
+                "indexes": [
+                    django.contrib.postgres.indexes.GinIndex(
+                        fields=["search_vector"], name="term_search_idx"
+                    ),
+                    models.Index(fields=["guide", "position"], name="term_guide_position_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("guide", "anchor"), name="term_unique_anchor")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('anchor', models.CharField(max_length=200)),
-                ('title', models.CharField(max_length=500)),
-                ('position', models.PositiveIntegerField()),
-                ('text', models.TextField(blank=True)),
-                ('is_archived', models.BooleanField(default=False)),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('guide', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='guides.guide')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("anchor", models.CharField(max_length=200)),
+                ("title", models.CharField(max_length=500)),
+                ("position", models.PositiveIntegerField()),
+                ("text", models.TextField(blank=True)),
+                ("is_archived", models.BooleanField(default=False)),
+                (
+                    "search_vector",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                (
+                    "guide",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="guides.guide",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['guide', 'position'],
-                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='section_search_idx')],
-                'constraints': [models.UniqueConstraint(fields=('guide', 'anchor'), name='section_unique_anchor')],
+                "ordering": ["guide", "position"],
+                "indexes": [
+                    django.contrib.postgres.indexes.GinIndex(
+                        fields=["search_vector"], name="section_search_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("guide", "anchor"), name="section_unique_anchor"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TaskItem',
+            name="TaskItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=16)),
-                ('text', models.TextField()),
-                ('section_anchor', models.CharField(blank=True, max_length=200)),
-                ('parent_key', models.CharField(blank=True, max_length=16)),
-                ('depth', models.PositiveSmallIntegerField(default=0)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('checked_in_source', models.BooleanField(default=False)),
-                ('is_archived', models.BooleanField(default=False)),
-                ('guide', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='task_items', to='guides.guide')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=16)),
+                ("text", models.TextField()),
+                ("section_anchor", models.CharField(blank=True, max_length=200)),
+                ("parent_key", models.CharField(blank=True, max_length=16)),
+                ("depth", models.PositiveSmallIntegerField(default=0)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("checked_in_source", models.BooleanField(default=False)),
+                ("is_archived", models.BooleanField(default=False)),
+                (
+                    "guide",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="task_items",
+                        to="guides.guide",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['guide', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('guide', 'key'), name='taskitem_unique_key')],
+                "ordering": ["guide", "position"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("guide", "key"), name="taskitem_unique_key")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='guide',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='guide_search_idx'),
+            model_name="guide",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_vector"], name="guide_search_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='guide',
-            index=models.Index(fields=['track', 'position'], name='guide_track_position_idx'),
+            model_name="guide",
+            index=models.Index(fields=["track", "position"], name="guide_track_position_idx"),
         ),
     ]

@@ -49,7 +49,9 @@ def test_corpus_imports_with_expected_counts(corpus_path):
             if r.status == "created"} == EXPECTED  # fmt: skip
     assert {p: r.reason for p, r in results.items() if r.status == "skipped"} == SKIPPED
     for path, (_, _, diagrams) in EXPECTED.items():
-        fences = len(re.findall(r"^[ \t]*```mermaid", (corpus_path / path).read_text(), re.MULTILINE))
+        fences = len(
+            re.findall(r"^[ \t]*```mermaid", (corpus_path / path).read_text(), re.MULTILINE)
+        )
         assert diagrams == fences, path
 
     # Categories come from the README, in its order.

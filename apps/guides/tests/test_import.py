@@ -86,7 +86,9 @@ def test_phase_tree_orders_naturally_and_reads_index_files(guide_repo):
     files = {"README.md": "# Path\n\n- [ ] Phase 1\n"}
     for number in (1, 2, 9, 10):
         folder = f"phase{number}-topic-{number}"
-        files[f"{folder}/INDEX.md"] = f"# Phase {number}: Topic {number}\n\nWhy phase {number}.\n\n## Guides\n"
+        files[f"{folder}/INDEX.md"] = (
+            f"# Phase {number}: Topic {number}\n\nWhy phase {number}.\n\n## Guides\n"
+        )
         files[f"{folder}/guide-{number}.md"] = f"# Guide {number}\n\nBody.\n"
     files["projects/INDEX.md"] = "# Projects\n\nBuild things.\n"
     files["projects/capstone.md"] = "# Capstone\n\n- [ ] Design document\n"

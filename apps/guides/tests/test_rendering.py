@@ -72,7 +72,9 @@ class TestStructure:
 
     def test_sections_have_stable_anchors_and_reading_time(self):
         body = " ".join(["word"] * 450)
-        guide = render(f"# T\n\n## Executive Summary\n\nShort summary.\n\n## Deep Dive {{#deep}}\n\n{body}\n")
+        guide = render(
+            f"# T\n\n## Executive Summary\n\nShort summary.\n\n## Deep Dive {{#deep}}\n\n{body}\n"
+        )
         assert [(s.anchor, s.title) for s in guide.sections] == [
             ("executive-summary", "Executive Summary"),
             ("deep", "Deep Dive"),
@@ -87,7 +89,7 @@ class TestStructure:
             '!!! warning "Careful"\n    Admonition body.\n\n'
             "Footnote here.[^1]\n\n[^1]: The note.\n\n"
             "```python\ndef f():\n    return 1\n```\n\n"
-            "```mermaid\nflowchart LR\n  A[\"x<y\"] --> B\n```\n"
+            '```mermaid\nflowchart LR\n  A["x<y"] --> B\n```\n'
         )
         guide = render(text)
         html = guide.body_html
@@ -136,7 +138,8 @@ class TestTasks:
 
 class TestGlossaryLinks:
     TEXT = (
-        "# T\n\nUse a [Broker](#glossary) between [Producers](#glossary) and a [Thing](#glossary).\n\n"
+        "# T\n\nUse a [Broker](#glossary) between [Producers](#glossary)"
+        " and a [Thing](#glossary).\n\n"
         "## Glossary\n\n| Term | Description | Use this when | Like |\n|---|---|---|---|\n"
         "| Broker | Routes messages | Decoupling | A post office |\n"
         "| Producer | Sends messages | Emitting events | A letter writer |\n\n"
@@ -176,7 +179,9 @@ class TestSanitising:
             "position:fixed", "position: fixed", "<form", "<input", "<svg", "<style",
         ):  # fmt: skip
             assert forbidden not in html, forbidden
-        assert '<a href="https://ok.example" rel="noopener noreferrer nofollow">fine link</a>' in html
+        assert (
+            '<a href="https://ok.example" rel="noopener noreferrer nofollow">fine link</a>' in html
+        )
         assert "overlay" in html  # the text stays, the styling goes
 
     def test_title_is_plain_text(self):

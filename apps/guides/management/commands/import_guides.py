@@ -40,7 +40,9 @@ class Command(BaseCommand):
                 f"{totals['failed']} failed" + (" (dry run: nothing written)" if dry_run else "")
             )
         if report.failed:
-            raise CommandError(f"{data['totals']['failed']} guide(s) failed to import", returncode=1)
+            raise CommandError(
+                f"{data['totals']['failed']} guide(s) failed to import", returncode=1
+            )
 
 
 def _json_dumps(data: dict) -> str:

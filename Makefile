@@ -1,0 +1,46 @@
+# The two commands in the README: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 || echo python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: run test setup lint format db-stop bench clean
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), f"Python 3.12 is required, found {sys.version.split()[0]}"'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet --requirement requirements.lock
+	@touch $@
+
+setup: $(VENV)/.installed
+	@mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
+
+run: setup
+	$(MANAGE) import_guides content
+	$(MANAGE) ensure_demo_user
+	./scripts/run-dev.sh
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: setup lint
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/reading.py
+
+db-stop: $(VENV)/.installed
+	$(PY) -m portal.devdb stop
+
+clean: db-stop
+	rm -rf $(VENV) var

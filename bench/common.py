@@ -1,0 +1,117 @@
+"""Shared pieces of the benchmarks: a gunicorn server and wrk runs against it.
+
+Every figure is a ratio against a static file of the same bytes served by the same server in the
+same run, because this machine is noisy and absolute numbers drift between runs.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_STATIC = ROOT / "var" / "bench-static"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+
+    def line(self, static: "Result | None" = None) -> str:
+        ratio = f"  {self.rps / static.rps:.2f}x static" if static and static is not self else ""
+        return (
+            f"{self.name:<28} {self.rps:>9.0f} req/s  p50 {self.p50:>6.2f} ms  "
+            f"p95 {self.p95:>6.2f} ms  p99 {self.p99:>6.2f} ms  errors {self.errors}{ratio}"
+        )
+
+
+def require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if not wrk:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    return wrk
+
+
+def start_server(workers: int = 2, env: dict[str, str] | None = None) -> subprocess.Popen:
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.local",
+        "DJANGO_DEBUG": "false",
+        "BENCH_STATIC_DIR": str(BENCH_STATIC),
+        **(env or {}),
+    }
+    # fmt: off
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=environment,
+        start_new_session=True,
+    )
+    # fmt: on
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.2)
+    stop_server(process)
+    sys.exit("gunicorn did not start")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=20)
+
+
+def wrk(name: str, path: str, *, seconds: int = 10, connections: int = 32, script: str = "",
+        headers: dict[str, str] | None = None) -> Result:  # fmt: skip
+    command = [require_wrk(), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command += ["-s", script or str(ROOT / "bench" / "wrk_p95.lua")]
+    for key, value in (headers or {}).items():
+        command += ["-H", f"{key}: {value}"]
+    output = subprocess.run(
+        [*command, BASE + path], capture_output=True, text=True, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p = dict(re.findall(r"(p\d\d)=([\d.]+)", output))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: .*", output)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    if socket_errors:
+        errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(0)))
+    return Result(name, rps, float(p["p50"]), float(p["p95"]), float(p["p99"]), errors)
+
+
+def snapshot_as_static(path: str, name: str, headers: dict[str, str] | None = None) -> str:
+    """Save the page's bytes as a static file so the server serves the same bytes both ways."""
+    BENCH_STATIC.mkdir(parents=True, exist_ok=True)
+    request = urllib.request.Request(BASE + path, headers=headers or {})
+    body = urllib.request.urlopen(request).read()
+    (BENCH_STATIC / name).write_bytes(body)
+    return f"/static/{name}"
