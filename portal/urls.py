@@ -6,4 +6,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("apps.core.urls")),
     path("", include("apps.guides.urls")),
+    path("", include("apps.progress.urls")),
+    path("", include("apps.notes.urls")),
 ]

@@ -2,8 +2,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from django.middleware.csrf import get_token
+
 from apps.guides import selectors
 from apps.guides.models import Guide
+from apps.progress.selectors import (
+    guide_body_anonymous,
+    guide_body_for_user,
+    guide_state_for_user,
+)
 
 
 @require_GET
@@ -21,8 +28,16 @@ def guide_detail(request: HttpRequest, slug: str) -> HttpResponse:
     except Guide.DoesNotExist:
         raise Http404("No such guide.") from None
     neighbours = selectors.guide_neighbours(guide=guide)
+    progress = None
+    if request.user.is_authenticated:
+        progress = guide_state_for_user(user=request.user, guide=guide)
+        body = guide_body_for_user(guide=guide, state=progress, csrf_token=get_token(request))
+    else:
+        body = guide_body_anonymous(guide=guide)
     context = {
         "guide": guide,
+        "body_html": body,
+        "progress": progress,
         "neighbours": neighbours,
         "show_summary": selectors.guide_summary_is_separate(guide=guide),
     }

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.guides",
+    "apps.progress",
+    "apps.notes",
 ]
 
 MIDDLEWARE = [

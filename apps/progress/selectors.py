@@ -1,0 +1,356 @@
+"""Reads for progress. The dashboard runs the same number of queries for any amount of history."""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.html import escape
+
+from apps.accounts.models import User
+from apps.guides.models import Guide, Section, TaskItem, Track
+from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
+from apps.progress.services import user_local_date
+
+COMPLETE_STATES = (TaskProgress.State.DONE, TaskProgress.State.SKIPPED)
+TASK_MARKER = re.compile(r"<!--task:(?P<key>[0-9a-f]{16})-->")
+SECTION_HEADING = re.compile(r'(<h[12] id="(?P<anchor>[^"]+)">.*?</h[12]>)', re.DOTALL)
+
+
+@dataclass
+class GuideState:
+    """The signed-in user's state for one guide's page."""
+
+    items: dict[str, tuple[int, str]]  # key -> (item id, state)
+    read_sections: set[str]
+    sections: dict[str, int]  # anchor -> section id
+
+    @property
+    def complete(self) -> bool:
+        return (
+            all(state in COMPLETE_STATES for _, state in self.items.values())
+            and set(self.sections) <= self.read_sections
+        )
+
+
+def guide_state_for_user(*, user: User, guide: Guide) -> GuideState:
+    items = {
+        key: (pk, state or TaskProgress.State.TODO)
+        for key, pk, state in TaskItem.objects.filter(guide=guide, is_archived=False)
+        .annotate(
+            state=Subquery(
+                TaskProgress.objects.filter(user=user, item=OuterRef("pk")).values("state")[:1]
+            )
+        )
+        .values_list("key", "pk", "state")
+    }
+    sections = dict(
+        Section.objects.filter(guide=guide, is_archived=False).values_list("anchor", "pk")
+    )
+    read = set(
+        SectionRead.objects.filter(user=user, section__guide=guide).values_list(
+            "section__anchor", flat=True
+        )
+    )
+    return GuideState(items=items, read_sections=read, sections=sections)
+
+
+STATE_LABELS = {
+    TaskProgress.State.TODO: "Not started",
+    TaskProgress.State.IN_PROGRESS: "In progress",
+    TaskProgress.State.DONE: "Done",
+    TaskProgress.State.SKIPPED: "Skipped",
+}
+
+
+def task_control_html(*, item_id: int, state: str, csrf_token: str, next_url: str) -> str:
+    """The checkbox form for one item. Built as a string: a guide has hundreds of these and the
+    template engine would cost more than everything else on the page."""
+    next_state = "todo" if state == "done" else "done"
+    pressed = "true" if state == "done" else "false"
+    url = f"/progress/items/{item_id}/"
+    extra = "".join(
+        f'<button type="submit" name="state" value="{value}" class="task-menu__item">'
+        f"{label}</button>"
+        for value, label in (("in_progress", "In progress"), ("skipped", "Skip"), ("todo", "Reset"))
+        if value != state
+    )
+    return (
+        f'<form class="task-control task-control--{state}" method="post" action="{url}" '
+        f'hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+        f'<input type="hidden" name="next" value="{escape(next_url)}">'
+        f'<button type="submit" name="state" value="{next_state}" class="task-check" '
+        f'aria-pressed="{pressed}" title="{STATE_LABELS[state]}: click to mark '
+        f'{"not done" if state == "done" else "done"}">'
+        f'<span class="visually-hidden">{STATE_LABELS[state]}. Mark '
+        f"{'not done' if state == 'done' else 'done'}</span></button>"
+        f'<details class="task-menu"><summary aria-label="More states">⋯</summary>'
+        f'<div class="task-menu__list">{extra}</div></details>'
+        f"</form>"
+    )
+
+
+def section_control_html(*, section_id: int, read: bool, csrf_token: str, next_url: str) -> str:
+    url = f"/progress/sections/{section_id}/"
+    label = "Read ✓" if read else "Mark as read"
+    return (
+        f'<form class="section-read section-read--{"done" if read else "todo"}" method="post" '
+        f'action="{url}" hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+        f'<input type="hidden" name="next" value="{escape(next_url)}">'
+        f'<button type="submit" name="read" value="{"0" if read else "1"}" '
+        f'aria-pressed="{"true" if read else "false"}">{label}</button></form>'
+    )
+
+
+def guide_body_for_user(*, guide: Guide, state: GuideState, csrf_token: str) -> str:
+    """Stored HTML with this user's controls put in place of the import-time markers."""
+    base = guide.get_absolute_url()
+
+    def task(match: re.Match[str]) -> str:
+        found = state.items.get(match["key"])
+        if found is None:
+            return ""
+        item_id, item_state = found
+        return task_control_html(
+            item_id=item_id, state=item_state, csrf_token=csrf_token, next_url=base
+        )
+
+    def heading(match: re.Match[str]) -> str:
+        section_id = state.sections.get(match["anchor"])
+        if section_id is None:
+            return match[0]
+        control = section_control_html(
+            section_id=section_id,
+            read=match["anchor"] in state.read_sections,
+            csrf_token=csrf_token,
+            next_url=f"{base}#{match['anchor']}",
+        )
+        return match[0] + control
+
+    return SECTION_HEADING.sub(heading, TASK_MARKER.sub(task, guide.body_html))
+
+
+def guide_body_anonymous(*, guide: Guide) -> str:
+    return TASK_MARKER.sub('<span class="task-box" aria-hidden="true"></span>', guide.body_html)
+
+
+@dataclass
+class GuideProgress:
+    guide: Guide
+    items: int
+    sections: int
+    items_done: int = 0
+    sections_read: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.items + self.sections
+
+    @property
+    def done(self) -> int:
+        return self.items_done + self.sections_read
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+    @property
+    def status(self) -> str:
+        if self.complete:
+            return "done"
+        return "in_progress" if self.done else "todo"
+
+
+@dataclass
+class TrackProgress:
+    track: Track
+    guides: list[GuideProgress] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(g.total for g in self.guides)
+
+    @property
+    def done(self) -> int:
+        return sum(g.done for g in self.guides)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass
+class HeatDay:
+    day: datetime.date
+    count: int
+
+    @property
+    def level(self) -> int:
+        if self.count == 0:
+            return 0
+        return 1 if self.count < 3 else 2 if self.count < 6 else 3 if self.count < 10 else 4
+
+
+@dataclass
+class Dashboard:
+    tracks: list[TrackProgress]
+    overall_percent: int
+    in_progress: list[TaskItem]
+    next_item: TaskItem | None
+    state: LearnerState | None
+    weeks: list[list[HeatDay | None]]
+    active_days: int
+    streak: int | None
+
+    @property
+    def phases(self) -> list[TrackProgress]:
+        return [t for t in self.tracks if t.track.kind == Track.Kind.PHASE]
+
+    @property
+    def projects(self) -> list[TrackProgress]:
+        return [t for t in self.tracks if t.track.kind == Track.Kind.PROJECTS]
+
+    @property
+    def others(self) -> list[TrackProgress]:
+        return [t for t in self.tracks if t.track.kind == Track.Kind.CATEGORY]
+
+
+def _count(model, *, filters: Q) -> Subquery:
+    return Coalesce(
+        Subquery(
+            model.objects.filter(filters)
+            .order_by()
+            .values("guide")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def guide_progress_list(*, user: User) -> list[TrackProgress]:
+    guides = list(
+        Guide.objects.filter(is_published=True, is_archived=False, track__is_archived=False)
+        .select_related("track")
+        .only(
+            "slug",
+            "title",
+            "position",
+            "track__slug",
+            "track__title",
+            "track__kind",
+            "track__number",
+            "track__position",
+        )
+        .annotate(
+            n_items=_count(TaskItem, filters=Q(guide=OuterRef("pk"), is_archived=False)),
+            n_sections=_count(Section, filters=Q(guide=OuterRef("pk"), is_archived=False)),
+        )
+        .order_by("track__position", "position")
+    )
+    done = dict(
+        TaskProgress.objects.filter(user=user, state__in=COMPLETE_STATES, item__is_archived=False)
+        .values("item__guide")
+        .annotate(n=Count("pk"))
+        .values_list("item__guide", "n")
+    )
+    read = dict(
+        SectionRead.objects.filter(user=user, section__is_archived=False)
+        .values("section__guide")
+        .annotate(n=Count("pk"))
+        .values_list("section__guide", "n")
+    )
+    tracks: dict[int, TrackProgress] = {}
+    for guide in guides:
+        track = tracks.setdefault(guide.track_id, TrackProgress(track=guide.track))
+        track.guides.append(
+            GuideProgress(
+                guide=guide,
+                items=guide.n_items,
+                sections=guide.n_sections,
+                items_done=done.get(guide.pk, 0),
+                sections_read=read.get(guide.pk, 0),
+            )
+        )
+    return list(tracks.values())
+
+
+def dashboard_for_user(*, user: User) -> Dashboard:
+    tracks = guide_progress_list(user=user)
+    # "The curriculum" is the phases and projects when there are any, else the whole library.
+    curriculum = [t for t in tracks if t.track.kind != Track.Kind.CATEGORY] or tracks
+    total = sum(t.total for t in curriculum)
+    done = sum(t.done for t in curriculum)
+    in_progress = list(
+        TaskItem.objects.filter(
+            progress__user=user,
+            progress__state=TaskProgress.State.IN_PROGRESS,
+            is_archived=False,
+            guide__is_published=True,
+            guide__is_archived=False,
+        )
+        .select_related("guide")
+        .order_by("-progress__updated_at")[:8]
+    )
+    next_item = (
+        TaskItem.objects.filter(
+            is_archived=False, guide__is_published=True, guide__is_archived=False
+        )
+        .exclude(progress__user=user, progress__state__in=COMPLETE_STATES)
+        .select_related("guide")
+        .order_by("guide__track__position", "guide__position", "position")
+        .first()
+    )
+    state = LearnerState.objects.filter(user=user).select_related("last_guide").first()
+    today = user_local_date(user=user)
+    start = today - datetime.timedelta(days=364)
+    counts = {
+        day.day: day.total
+        for day in ActivityDay.objects.filter(user=user, day__gte=start, day__lte=today)
+    }
+    weeks = _heatmap(start=start, today=today, counts=counts)
+    streak = _streak(today=today, counts=counts) if state and state.streak_enabled else None
+    return Dashboard(
+        tracks=tracks,
+        overall_percent=round(100 * done / total) if total else 0,
+        in_progress=in_progress,
+        next_item=next_item,
+        state=state,
+        weeks=weeks,
+        active_days=sum(1 for count in counts.values() if count),
+        streak=streak,
+    )
+
+
+def _heatmap(
+    *, start: datetime.date, today: datetime.date, counts: dict[datetime.date, int]
+) -> list[list[HeatDay | None]]:
+    """Columns of weeks (Monday first), as GitHub draws contributions."""
+    first_monday = start - datetime.timedelta(days=start.weekday())
+    weeks: list[list[HeatDay | None]] = []
+    day = first_monday
+    while day <= today:
+        week: list[HeatDay | None] = []
+        for _ in range(7):
+            week.append(HeatDay(day, counts.get(day, 0)) if start <= day <= today else None)
+            day += datetime.timedelta(days=1)
+        weeks.append(week)
+    return weeks
+
+
+def _streak(*, today: datetime.date, counts: dict[datetime.date, int]) -> int:
+    """Consecutive active days ending today, or yesterday when today has no activity yet."""
+    day = today if counts.get(today) else today - datetime.timedelta(days=1)
+    streak = 0
+    while counts.get(day):
+        streak += 1
+        day -= datetime.timedelta(days=1)
+    return streak

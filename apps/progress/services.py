@@ -1,0 +1,179 @@
+"""Writes for progress: ticks, reads, visits and the activity they add up to.
+
+Every write is an upsert keyed by a unique constraint, so two tabs (or a double click) racing on
+the same row end in the same state instead of an IntegrityError.
+"""
+
+import datetime
+import difflib
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.guides.models import Guide, Section, TaskItem
+from apps.guides.rendering import normalize_task_text
+from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
+
+ACTIVITY_KINDS = ("reads", "ticks", "reviews")
+IMPORT_SIMILARITY = 0.85
+CHECKED_LINE = re.compile(r"^\s*[-*+]\s+\[(?P<state>[xX ])\]\s+(?P<text>.+?)\s*$")
+
+
+def user_local_date(*, user: User, at: datetime.datetime | None = None) -> datetime.date:
+    try:
+        zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return (at or timezone.now()).astimezone(zone).date()
+
+
+def activity_record(*, user: User, kind: str, count: int = 1) -> None:
+    """Add to today's (the user's local today) activity counter in one statement."""
+    if kind not in ACTIVITY_KINDS:
+        raise ValueError(f"unknown activity kind {kind!r}")
+    table = ActivityDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (user_id, day, reads, ticks, reviews)
+            VALUES (%s, %s, 0, 0, 0)
+            ON CONFLICT (user_id, day) DO NOTHING
+            """,  # noqa: S608 - table name from the model, values are parameters
+            [user.pk, user_local_date(user=user)],
+        )
+        cursor.execute(
+            f"UPDATE {table} SET {kind} = {kind} + %s WHERE user_id = %s AND day = %s",  # noqa: S608
+            [count, user.pk, user_local_date(user=user)],
+        )
+
+
+def task_item_get_visible(*, item_id: int) -> TaskItem:
+    return TaskItem.objects.select_related("guide").get(
+        pk=item_id, is_archived=False, guide__is_published=True, guide__is_archived=False
+    )
+
+
+@transaction.atomic
+def task_progress_set(*, user: User, item: TaskItem, state: str) -> TaskProgress:
+    if state not in TaskProgress.State.values:
+        raise ValueError(f"unknown state {state!r}")
+    (progress,) = TaskProgress.objects.bulk_create(
+        [TaskProgress(user=user, item=item, state=state)],
+        update_conflicts=True,
+        unique_fields=["user", "item"],
+        update_fields=["state", "updated_at"],
+    )
+    if state != TaskProgress.State.TODO:
+        activity_record(user=user, kind="ticks")
+    learner_visit_record(user=user, guide=item.guide, anchor=item.section_anchor)
+    return progress
+
+
+def section_get_visible(*, section_id: int) -> Section:
+    return Section.objects.select_related("guide").get(
+        pk=section_id, is_archived=False, guide__is_published=True, guide__is_archived=False
+    )
+
+
+@transaction.atomic
+def section_read_set(*, user: User, section: Section, read: bool) -> bool:
+    if read:
+        # get_or_create retries the read after an IntegrityError, so racing tabs are fine.
+        _, created = SectionRead.objects.get_or_create(user=user, section=section)
+        if created:
+            activity_record(user=user, kind="reads")
+        learner_visit_record(user=user, guide=section.guide, anchor=section.anchor)
+    else:
+        SectionRead.objects.filter(user=user, section=section).delete()
+    return read
+
+
+def learner_visit_record(*, user: User, guide: Guide, anchor: str) -> None:
+    LearnerState.objects.update_or_create(
+        user=user,
+        defaults={
+            "last_guide": guide,
+            "last_section_anchor": anchor[:200],
+            "last_visited_at": timezone.now(),
+        },
+    )
+
+
+def learner_streak_set(*, user: User, enabled: bool) -> None:
+    LearnerState.objects.update_or_create(user=user, defaults={"streak_enabled": enabled})
+
+
+def learner_share_enable(*, user: User) -> str:
+    """A fresh unguessable token; enabling again replaces (and so revokes) the old link."""
+    from apps.progress.models import _new_share_token
+
+    token = _new_share_token()
+    LearnerState.objects.update_or_create(user=user, defaults={"share_token": token})
+    return token
+
+
+def learner_share_revoke(*, user: User) -> None:
+    LearnerState.objects.filter(user=user).update(share_token=None)
+
+
+@dataclass
+class ChecklistImport:
+    matched: int = 0
+    unchanged: int = 0
+    unmatched: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
+    """Ticked `[x]` lines of a Markdown checklist become done items; unknown lines are reported.
+
+    Lines are matched to current task items by their normalised text, then by close similarity
+    (a typo on either side). Unticked lines never undo progress.
+    """
+    result = ChecklistImport()
+    items = list(
+        TaskItem.objects.filter(
+            is_archived=False, guide__is_published=True, guide__is_archived=False
+        ).only("pk", "text")
+    )
+    by_text: dict[str, TaskItem] = {}
+    for item in items:
+        by_text.setdefault(normalize_task_text(item.text), item)
+    done_ids = set(
+        TaskProgress.objects.filter(user=user, state=TaskProgress.State.DONE).values_list(
+            "item_id", flat=True
+        )
+    )
+    to_write: list[TaskProgress] = []
+    for line in text.splitlines():
+        match = CHECKED_LINE.match(line)
+        if not match or match["state"] == " ":
+            continue
+        normalized = normalize_task_text(match["text"])
+        item = by_text.get(normalized)
+        if item is None:
+            close = difflib.get_close_matches(
+                normalized, by_text.keys(), n=1, cutoff=IMPORT_SIMILARITY
+            )
+            item = by_text[close[0]] if close else None
+        if item is None:
+            result.unmatched.append(match["text"][:200])
+        elif item.pk in done_ids:
+            result.unchanged += 1
+        else:
+            done_ids.add(item.pk)
+            to_write.append(TaskProgress(user=user, item=item, state=TaskProgress.State.DONE))
+            result.matched += 1
+    TaskProgress.objects.bulk_create(
+        to_write,
+        update_conflicts=True,
+        unique_fields=["user", "item"],
+        update_fields=["state", "updated_at"],
+    )
+    if to_write:
+        activity_record(user=user, kind="ticks", count=len(to_write))
+    return result
