@@ -1,11 +1,11 @@
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from django.middleware.csrf import get_token
-
 from apps.guides import selectors
 from apps.guides.models import Guide
+from apps.notes.selectors import notes_for_guide
 from apps.progress.selectors import (
     guide_body_anonymous,
     guide_body_for_user,
@@ -40,6 +40,7 @@ def guide_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "progress": progress,
         "neighbours": neighbours,
         "show_summary": selectors.guide_summary_is_separate(guide=guide),
+        "guide_notes": notes_for_guide(user=request.user, guide=guide),
     }
     return render(request, "guides/guide.html", context)
 

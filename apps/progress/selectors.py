@@ -64,7 +64,7 @@ STATE_LABELS = {
 }
 
 
-def task_control_html(*, item_id: int, state: str, csrf_token: str, next_url: str) -> str:
+def task_control_html(*, item_id: int, key: str, state: str, csrf_token: str, next_url: str) -> str:
     """The checkbox form for one item. Built as a string: a guide has hundreds of these and the
     template engine would cost more than everything else on the page."""
     next_state = "todo" if state == "done" else "done"
@@ -77,7 +77,8 @@ def task_control_html(*, item_id: int, state: str, csrf_token: str, next_url: st
         if value != state
     )
     return (
-        f'<form class="task-control task-control--{state}" method="post" action="{url}" '
+        f'<form id="taskbox-{key}" class="task-control task-control--{state}" method="post" '
+        f'action="{url}" '
         f'hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         f'<input type="hidden" name="next" value="{escape(next_url)}">'
@@ -115,7 +116,11 @@ def guide_body_for_user(*, guide: Guide, state: GuideState, csrf_token: str) -> 
             return ""
         item_id, item_state = found
         return task_control_html(
-            item_id=item_id, state=item_state, csrf_token=csrf_token, next_url=base
+            item_id=item_id,
+            key=match["key"],
+            state=item_state,
+            csrf_token=csrf_token,
+            next_url=base,
         )
 
     def heading(match: re.Match[str]) -> str:
@@ -134,7 +139,10 @@ def guide_body_for_user(*, guide: Guide, state: GuideState, csrf_token: str) -> 
 
 
 def guide_body_anonymous(*, guide: Guide) -> str:
-    return TASK_MARKER.sub('<span class="task-box" aria-hidden="true"></span>', guide.body_html)
+    return TASK_MARKER.sub(
+        lambda m: f'<span id="taskbox-{m["key"]}" class="task-box" aria-hidden="true"></span>',
+        guide.body_html,
+    )
 
 
 @dataclass
@@ -208,6 +216,7 @@ class Dashboard:
     weeks: list[list[HeatDay | None]]
     active_days: int
     streak: int | None
+    archived: list[TaskProgress] = field(default_factory=list)
 
     @property
     def phases(self) -> list[TrackProgress]:
@@ -327,6 +336,7 @@ def dashboard_for_user(*, user: User) -> Dashboard:
         weeks=weeks,
         active_days=sum(1 for count in counts.values() if count),
         streak=streak,
+        archived=archived_items_with_progress(user=user),
     )
 
 
@@ -354,3 +364,73 @@ def _streak(*, today: datetime.date, counts: dict[datetime.date, int]) -> int:
         streak += 1
         day -= datetime.timedelta(days=1)
     return streak
+
+
+def archived_items_with_progress(*, user: User) -> list[TaskProgress]:
+    """Exercises removed from their guide that the user had touched: kept, shown as archived."""
+    return list(
+        TaskProgress.objects.filter(user=user, item__is_archived=True)
+        .exclude(state=TaskProgress.State.TODO)
+        .select_related("item__guide")
+        .order_by("-updated_at")[:20]
+    )
+
+
+def progress_export(*, user: User) -> dict:
+    """Everything the user has ticked or read, keyed so it can be re-imported or audited."""
+    progress = {
+        p.item_id: p for p in TaskProgress.objects.filter(user=user).select_related("item__guide")
+    }
+    reads = SectionRead.objects.filter(user=user).select_related("section__guide")
+    guides: dict[str, dict] = {}
+    for entry in progress.values():
+        guide = entry.item.guide
+        data = guides.setdefault(
+            guide.slug, {"slug": guide.slug, "title": guide.title, "items": [], "sections_read": []}
+        )
+        data["items"].append(
+            {
+                "key": entry.item.key,
+                "text": entry.item.text,
+                "state": entry.state,
+                "archived": entry.item.is_archived,
+                "updated_at": entry.updated_at.isoformat(),
+            }
+        )
+    for read in reads:
+        guide = read.section.guide
+        data = guides.setdefault(
+            guide.slug, {"slug": guide.slug, "title": guide.title, "items": [], "sections_read": []}
+        )
+        data["sections_read"].append(read.section.anchor)
+    return {"user": user.email, "guides": sorted(guides.values(), key=lambda g: g["slug"])}
+
+
+def progress_export_markdown(*, user: User) -> str:
+    """Each guide's checklist with this user's boxes ticked, in the guide's order."""
+    states = dict(TaskProgress.objects.filter(user=user).values_list("item_id", "state"))
+    items = (
+        TaskItem.objects.filter(guide__is_published=True, guide__is_archived=False)
+        .filter(Q(is_archived=False) | Q(pk__in=list(states)))
+        .select_related("guide", "guide__track")
+        .order_by("guide__track__position", "guide__position", "position")
+    )
+    lines: list[str] = [f"# Progress of {user.email}", ""]
+    current = None
+    for item in items:
+        if item.guide_id != current:
+            current = item.guide_id
+            lines += ["", f"## {item.guide.title}", ""]
+        state = states.get(item.pk, TaskProgress.State.TODO)
+        box = "x" if state == TaskProgress.State.DONE else " "
+        suffix = {"in_progress": " _(in progress)_", "skipped": " _(skipped)_"}.get(state, "")
+        if item.is_archived:
+            suffix += " _(archived)_"
+        lines.append(f"{'  ' * item.depth}- [{box}] {item.text}{suffix}")
+    return "\n".join(lines).strip() + "\n"
+
+
+def learner_by_share_token(*, token: str) -> LearnerState | None:
+    if not token:
+        return None
+    return LearnerState.objects.select_related("user").filter(share_token=token).first()

@@ -1,5 +1,6 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +35,11 @@ def task_set(request: HttpRequest, item_id: int) -> HttpResponse:
     next_url = _safe_next(request, item.guide.get_absolute_url())
     if request.htmx:
         html = selectors.task_control_html(
-            item_id=item.pk, state=state, csrf_token=get_token(request), next_url=next_url
+            item_id=item.pk,
+            key=item.key,
+            state=state,
+            csrf_token=get_token(request),
+            next_url=next_url,
         )
         return HttpResponse(html)
     return redirect(next_url)
@@ -70,3 +75,80 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def streak_set(request: HttpRequest) -> HttpResponse:
     services.learner_streak_set(user=request.user, enabled=request.POST.get("enabled") == "1")
     return redirect("progress:dashboard")
+
+
+@require_GET
+@login_required
+def export_json(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse(
+        selectors.progress_export(user=request.user), json_dumps_params={"indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="progress.json"'
+    return response
+
+
+@require_GET
+@login_required
+def export_markdown(request: HttpRequest) -> HttpResponse:
+    body = selectors.progress_export_markdown(user=request.user)
+    response = HttpResponse(body, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="progress.md"'
+    return response
+
+
+MAX_CHECKLIST_BYTES = 1024 * 1024
+
+
+@require_POST
+@login_required
+def import_markdown(request: HttpRequest) -> HttpResponse:
+    upload = request.FILES.get("checklist")
+    text = request.POST.get("text", "")
+    if upload is not None:
+        if upload.size > MAX_CHECKLIST_BYTES:
+            messages.error(request, "That file is over 1 MB; upload just the checklist.")
+            return redirect("progress:dashboard")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            messages.error(request, "That file is not UTF-8 text; nothing was imported.")
+            return redirect("progress:dashboard")
+    if not text.strip():
+        messages.error(request, "Choose a Markdown file with [x] lines, or paste one.")
+        return redirect("progress:dashboard")
+    result = services.progress_import_markdown(user=request.user, text=text)
+    summary = f"Imported {result.matched} ticked item{'s' if result.matched != 1 else ''}"
+    if result.unchanged:
+        summary += f", {result.unchanged} already done"
+    if result.unmatched:
+        summary += f"; {len(result.unmatched)} line(s) matched no exercise: " + "; ".join(
+            result.unmatched[:5]
+        )
+    messages.success(request, summary + ".")
+    return redirect("progress:dashboard")
+
+
+@require_POST
+@login_required
+def share_set(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("enabled") == "1":
+        services.learner_share_enable(user=request.user)
+        messages.success(
+            request, "Share link created. Anyone with it sees your progress, read only."
+        )
+    else:
+        services.learner_share_revoke(user=request.user)
+        messages.success(request, "Share link revoked.")
+    return redirect("progress:dashboard")
+
+
+@require_GET
+def shared(request: HttpRequest, token: str) -> HttpResponse:
+    state = selectors.learner_by_share_token(token=token)
+    if state is None:
+        raise Http404("This link was revoked or never existed.")
+    tracks = selectors.guide_progress_list(user=state.user)
+    response = render(request, "progress/shared.html", {"owner": state.user, "tracks": tracks})
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,123 @@
+"""Writes for personal notes. Every lookup is scoped to the note's owner and its guide."""
+
+from typing import Any
+
+import markdown
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.core.html import sanitize_html
+from apps.guides.models import Guide, Section, TaskItem
+from apps.notes.models import BODY_MAX_CHARS, Note
+
+
+def note_render_markdown(*, body_markdown: str) -> str:
+    # A fresh instance per note: Markdown objects carry state (footnotes, stash) between calls.
+    md = markdown.Markdown(
+        extensions=["extra", "sane_lists", "pymdownx.superfences", "pymdownx.highlight"],
+        extension_configs={
+            "pymdownx.highlight": {
+                "use_pygments": True,
+                "guess_lang": False,
+                "css_class": "highlight",
+            },
+        },
+        output_format="html",
+    )
+    return sanitize_html(md.convert(body_markdown))
+
+
+def _clean_body(body_markdown: str) -> str:
+    body = body_markdown.replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError({"body_markdown": "Write something before saving the note."})
+    if len(body) > BODY_MAX_CHARS:
+        raise ValidationError(
+            {
+                "body_markdown": (
+                    f"Notes can be at most {BODY_MAX_CHARS:,} characters; "
+                    f"this one has {len(body):,}. Split it into two notes."
+                )
+            }
+        )
+    return body
+
+
+def _clean_target(
+    *, guide: Guide, section_anchor: str, task_item_id: int | None
+) -> tuple[str, TaskItem | None]:
+    section_anchor = section_anchor.strip()
+    if (
+        section_anchor
+        and not Section.objects.filter(
+            guide=guide, anchor=section_anchor, is_archived=False
+        ).exists()
+    ):
+        raise ValidationError({"section_anchor": "That section is not part of this guide."})
+    task_item = None
+    if task_item_id is not None:
+        task_item = TaskItem.objects.filter(guide=guide, pk=task_item_id, is_archived=False).first()
+        if task_item is None:
+            raise ValidationError({"task_item": "That exercise is not part of this guide."})
+    return section_anchor, task_item
+
+
+def _refresh_search_vector(note: Note) -> None:
+    Note.objects.filter(pk=note.pk).update(
+        search_vector=SearchVector("body_markdown", config="english")
+    )
+
+
+@transaction.atomic
+def note_create(
+    *,
+    user: Any,
+    guide: Guide,
+    body_markdown: str,
+    section_anchor: str = "",
+    task_item_id: int | None = None,
+) -> Note:
+    body = _clean_body(body_markdown)
+    section_anchor, task_item = _clean_target(
+        guide=guide, section_anchor=section_anchor, task_item_id=task_item_id
+    )
+    note = Note.objects.create(
+        user=user,
+        guide=guide,
+        section_anchor=section_anchor,
+        task_item=task_item,
+        body_markdown=body,
+        body_html=note_render_markdown(body_markdown=body),
+    )
+    _refresh_search_vector(note)
+    return note
+
+
+@transaction.atomic
+def note_update(
+    *,
+    user: Any,
+    note_id: int,
+    body_markdown: str,
+    section_anchor: str = "",
+    task_item_id: int | None = None,
+) -> Note:
+    """Raises Note.DoesNotExist when the note is not the user's."""
+    note = Note.objects.select_for_update().select_related("guide").get(pk=note_id, user=user)
+    body = _clean_body(body_markdown)
+    note.section_anchor, note.task_item = _clean_target(
+        guide=note.guide, section_anchor=section_anchor, task_item_id=task_item_id
+    )
+    note.body_markdown = body
+    note.body_html = note_render_markdown(body_markdown=body)
+    note.save()
+    _refresh_search_vector(note)
+    return note
+
+
+@transaction.atomic
+def note_delete(*, user: Any, note_id: int) -> bool:
+    """Deletes the user's note; False when there is no such note of theirs."""
+    deleted, _ = Note.objects.filter(pk=note_id, user=user).delete()
+    return deleted > 0
