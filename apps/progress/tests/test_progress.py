@@ -1,0 +1,308 @@
+"""Progress as learners use it: ticking, reading, the dashboard, export/import, sharing, safety."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from apps.accounts.models import User
+from apps.guides.models import Section, TaskItem
+from apps.guides.services import guides_import
+from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
+from apps.progress.selectors import dashboard_for_user
+from apps.progress.services import user_local_date
+
+pytestmark = pytest.mark.django_db
+
+GUIDE = """# Queues
+
+## Basics
+
+Read this.
+
+## Exercises
+
+- [ ] Run a broker locally
+  - [ ] Publish ten messages
+- [ ] Measure consumer lag
+- [ ] Write an idempotent consumer
+"""
+
+
+def make_user(email: str) -> User:
+    return User.objects.create_user(username=email, email=email, password="pw-12345678")
+
+
+@pytest.fixture
+def repo(guide_repo):
+    return guide_repo(
+        {
+            "phase1-basics/INDEX.md": "# Phase 1: Basics\n",
+            "phase1-basics/queues.md": GUIDE,
+            "projects/capstone.md": "# Capstone\n\n## Milestones\n\n- [ ] Design document\n",
+        }
+    )
+
+
+@pytest.fixture
+def library(repo):
+    guides_import(path=repo)
+    return repo
+
+
+@pytest.fixture
+def learner(client, library):
+    user = make_user("ada@example.com")
+    client.force_login(user)
+    return user
+
+
+def item(text: str) -> TaskItem:
+    return TaskItem.objects.get(text=text)
+
+
+def test_plain_form_post_ticks_and_redirects_back(client, learner):
+    target = item("Measure consumer lag")
+    response = client.post(
+        f"/progress/items/{target.pk}/", {"state": "done", "next": "/guides/queues/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/guides/queues/"
+    assert TaskProgress.objects.get(user=learner, item=target).state == "done"
+    page = client.get("/guides/queues/").content.decode()
+    assert f'id="taskbox-{target.key}" class="task-control task-control--done"' in page
+
+
+def test_htmx_toggle_returns_the_partial(client, learner):
+    target = item("Run a broker locally")
+    response = client.post(
+        f"/progress/items/{target.pk}/", {"state": "done"}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith(
+        f'<form id="taskbox-{target.key}" class="task-control task-control--done"'
+    )
+    assert 'aria-pressed="true"' in html and 'value="todo"' in html
+    assert "<html" not in html
+    # Every state learners know from roadmap.sh, then back again.
+    for state in ("in_progress", "skipped", "todo", "done"):
+        client.post(
+            f"/progress/items/{target.pk}/", {"state": state}, headers={"HX-Request": "true"}
+        )
+        assert TaskProgress.objects.get(user=learner, item=target).state == state
+    assert TaskProgress.objects.filter(user=learner, item=target).count() == 1
+
+
+def test_bad_requests(client, learner):
+    target = item("Run a broker locally")
+    assert client.get(f"/progress/items/{target.pk}/").status_code == 405
+    assert client.post(f"/progress/items/{target.pk}/", {"state": "bogus"}).status_code == 400
+    assert client.post("/progress/items/999999/", {"state": "done"}).status_code == 404
+    TaskItem.objects.filter(pk=target.pk).update(is_archived=True)
+    assert client.post(f"/progress/items/{target.pk}/", {"state": "done"}).status_code == 404
+    assert not TaskProgress.objects.exists()
+
+
+def test_anonymous_and_csrf(library):
+    target = item("Run a broker locally")
+    anonymous = Client()
+    response = anonymous.post(f"/progress/items/{target.pk}/", {"state": "done"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(make_user("csrf@example.com"))
+    assert strict.post(f"/progress/items/{target.pk}/", {"state": "done"}).status_code == 403
+    section = Section.objects.get(anchor="basics")
+    assert strict.post(f"/progress/sections/{section.pk}/", {"read": "1"}).status_code == 403
+    assert not TaskProgress.objects.exists() and not SectionRead.objects.exists()
+
+
+@pytest.mark.parametrize("evil", ["//evil.example", "https:evil.example", "/\\evil.example",
+                                  "https://evil.example/x", "javascript:alert(1)"])  # fmt: skip
+def test_next_cannot_redirect_off_site(client, learner, evil):
+    target = item("Run a broker locally")
+    response = client.post(f"/progress/items/{target.pk}/", {"state": "done", "next": evil})
+    assert response["Location"] == "/guides/queues/"
+
+
+def test_users_see_only_their_own_progress(client, learner):
+    target = item("Run a broker locally")
+    client.post(f"/progress/items/{target.pk}/", {"state": "done"})
+    other = Client()
+    other.force_login(make_user("bob@example.com"))
+    page = other.get("/guides/queues/").content.decode()
+    assert f'id="taskbox-{target.key}" class="task-control task-control--todo"' in page
+    assert other.get("/progress/export.json").json()["guides"] == []
+    # Bob toggling the same item writes Bob's row, never Ada's.
+    other.post(f"/progress/items/{target.pk}/", {"state": "skipped"})
+    assert TaskProgress.objects.get(user=learner, item=target).state == "done"
+
+
+def test_sections_read_and_guide_completion(client, learner):
+    for section in Section.objects.filter(guide__slug="queues"):
+        response = client.post(f"/progress/sections/{section.pk}/", {"read": "1"})
+        assert response.status_code == 302
+    for task in TaskItem.objects.filter(guide__slug="queues"):
+        client.post(f"/progress/items/{task.pk}/", {"state": "skipped"})
+    page = client.get("/guides/queues/").content.decode()
+    assert '<span class="pill pill--done">Complete</span>' in page
+    phase = dashboard_for_user(user=learner).phases[0]
+    assert phase.percent == 100
+    state = LearnerState.objects.get(user=learner)
+    assert state.last_guide.slug == "queues"
+
+
+def test_reimport_keeps_progress_moves_typos_and_archives(client, learner, repo):
+    lag = item("Measure consumer lag")
+    broker = item("Run a broker locally")
+    gone = item("Write an idempotent consumer")
+    for task in (lag, broker, gone):
+        client.post(f"/progress/items/{task.pk}/", {"state": "done"})
+    edited = (
+        GUIDE.replace("- [ ] Measure consumer lag\n", "")
+        .replace("## Basics", "## Basics\n\n- [ ] Measure consumer lag")  # moved
+        .replace("Run a broker locally", "Run a broker localy")  # typo
+        .replace("- [ ] Write an idempotent consumer\n", "")  # removed
+    )
+    (repo / "phase1-basics" / "queues.md").write_text(edited)
+    guides_import(path=repo)
+    states = {
+        p.item.text: (p.state, p.item.is_archived)
+        for p in TaskProgress.objects.filter(user=learner).select_related("item")
+    }
+    assert states == {
+        "Measure consumer lag": ("done", False),
+        "Run a broker localy": ("done", False),
+        "Write an idempotent consumer": ("done", True),
+    }
+    page = client.get("/dashboard/").content.decode()
+    assert "Archived exercises" in page and "Write an idempotent consumer" in page
+
+
+def test_dashboard_queries_are_constant(client, learner, guide_repo, django_assert_num_queries):
+    def count_queries() -> int:
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/dashboard/").status_code == 200
+        return len(captured)
+
+    small = count_queries()
+    big = "# Big\n\n" + "".join(f"## S{n}\n\n- [ ] Task {n}\n" for n in range(200))
+    guides_import(path=guide_repo({"phase2-big/big.md": big}))
+    tasks = list(TaskItem.objects.filter(guide__slug="big"))
+    TaskProgress.objects.bulk_create(
+        [TaskProgress(user=learner, item=t, state="done") for t in tasks[:150]]
+        + [TaskProgress(user=learner, item=t, state="in_progress") for t in tasks[150:]]
+    )
+    today = user_local_date(user=learner)
+    ActivityDay.objects.bulk_create(
+        [ActivityDay(user=learner, day=today - datetime.timedelta(days=n), ticks=n % 7)
+         for n in range(365)]
+    )  # fmt: skip
+    assert count_queries() == small
+
+
+def test_streak_is_opt_in_and_counts_real_activity(client, learner):
+    today = user_local_date(user=learner)
+    for offset in (0, 1, 2, 4):
+        ActivityDay.objects.create(
+            user=learner, day=today - datetime.timedelta(days=offset), reads=1
+        )
+    ActivityDay.objects.create(user=learner, day=today - datetime.timedelta(days=3))  # nothing done
+    assert dashboard_for_user(user=learner).streak is None
+    client.post("/progress/streak/", {"enabled": "1"})
+    assert dashboard_for_user(user=learner).streak == 3
+    assert "3-day streak" in client.get("/dashboard/").content.decode()
+
+
+def test_export_markdown_round_trips_through_import(client, learner):
+    for text in ("Run a broker locally", "Publish ten messages"):
+        client.post(f"/progress/items/{item(text).pk}/", {"state": "done"})
+    markdown = client.get("/progress/export.md").content.decode()
+    assert (
+        "- [x] Run a broker locally\n  - [x] Publish ten messages\n- [ ] Measure consumer lag"
+        in (markdown)
+    )
+    TaskProgress.objects.all().delete()
+    response = client.post(
+        "/progress/import/", {"text": markdown + "\n- [x] Something not in any guide\n"}
+    )
+    assert response.status_code == 302
+    done = set(
+        TaskProgress.objects.filter(user=learner, state="done").values_list("item__text", flat=True)
+    )
+    assert done == {"Run a broker locally", "Publish ten messages"}
+    message = str(next(iter(client.get("/dashboard/").context["messages"])))
+    assert message.startswith("Imported 2 ticked items")
+    assert "matched no exercise: Something not in any guide" in message
+
+
+def test_import_from_a_readme_with_typos_and_bad_files(client, learner):
+    readme = "## Capstone Project\n- [x] Design documnt\n- [ ] Implementation\n"
+    client.post("/progress/import/", {"text": readme})
+    assert TaskProgress.objects.get(user=learner).item.text == "Design document"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("readme.md", b"- [x] caf\xe9\n", content_type="text/markdown")
+    client.post("/progress/import/", {"checklist": bad})
+    message = str(list(client.get("/dashboard/").context["messages"])[-1])
+    assert message == "That file is not UTF-8 text; nothing was imported."
+    assert TaskProgress.objects.filter(user=learner).count() == 1
+
+
+def test_export_json(client, learner):
+    client.post(f"/progress/items/{item('Measure consumer lag').pk}/", {"state": "skipped"})
+    data = client.get("/progress/export.json").json()
+    assert data["user"] == "ada@example.com"
+    assert data["guides"][0]["items"][0]["state"] == "skipped"
+
+
+def test_share_link_is_read_only_and_revocable(client, learner):
+    client.post(f"/progress/items/{item('Measure consumer lag').pk}/", {"state": "done"})
+    client.post("/progress/share/", {"enabled": "1"})
+    token = LearnerState.objects.get(user=learner).share_token
+    assert len(token) >= 32
+    anonymous = Client()
+    response = anonymous.get(f"/shared/{token}/")
+    assert response.status_code == 200 and "ada\u2019s progress" in response.content.decode()
+    assert response["X-Robots-Tag"] == "noindex"
+    assert "task-control" not in response.content.decode()  # nothing to change there
+    assert anonymous.get("/shared/not-the-token/").status_code == 404
+    client.post("/progress/share/", {"enabled": "0"})
+    assert anonymous.get(f"/shared/{token}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_toggles_never_error_or_duplicate(repo):
+    guides_import(path=repo)
+    users = [make_user(f"user{n}@example.com") for n in range(4)]
+    items = list(TaskItem.objects.all())
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(12)
+
+    def worker(user: User, index: int) -> None:
+        client = Client()
+        client.force_login(user)
+        barrier.wait()
+        try:
+            for round_ in range(10):
+                for task in items if index % 2 else items[:1]:
+                    state = ("done", "in_progress", "skipped", "todo")[(round_ + index) % 4]
+                    response = client.post(f"/progress/items/{task.pk}/", {"state": state})
+                    assert response.status_code == 302, response.status_code
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(users[n % 4], n)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    rows = TaskProgress.objects.values_list("user_id", "item_id")
+    assert len(rows) == len(set(rows))
+    assert len(rows) == 2 * len(items) + 2  # users 1 and 3 did every item; 0 and 2 only the first
