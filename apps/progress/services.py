@@ -32,28 +32,35 @@ def user_local_date(*, user: User, at: datetime.datetime | None = None) -> datet
 
 
 def activity_record(*, user: User, kind: str, count: int = 1) -> None:
-    """Add to today's (the user's local today) activity counter in one statement."""
+    """Add to today's (the user's local today) activity counter in one upsert."""
     if kind not in ACTIVITY_KINDS:
         raise ValueError(f"unknown activity kind {kind!r}")
     table = ActivityDay._meta.db_table
+    values = {name: count if name == kind else 0 for name in ACTIVITY_KINDS}
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {table} (user_id, day, reads, ticks, reviews)
-            VALUES (%s, %s, 0, 0, 0)
-            ON CONFLICT (user_id, day) DO NOTHING
-            """,  # noqa: S608 - table name from the model, values are parameters
-            [user.pk, user_local_date(user=user)],
-        )
-        cursor.execute(
-            f"UPDATE {table} SET {kind} = {kind} + %s WHERE user_id = %s AND day = %s",  # noqa: S608
-            [count, user.pk, user_local_date(user=user)],
-        )
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT (user_id, day) DO UPDATE SET {kind} = {table}.{kind} + EXCLUDED.{kind}
+            """,  # noqa: S608 - names come from the model and ACTIVITY_KINDS; values are parameters
+            [user.pk, user_local_date(user=user), values["reads"], values["ticks"],
+             values["reviews"]],
+        )  # fmt: skip
 
 
 def task_item_get_visible(*, item_id: int) -> TaskItem:
-    return TaskItem.objects.select_related("guide").get(
-        pk=item_id, is_archived=False, guide__is_published=True, guide__is_archived=False
+    return (
+        TaskItem.objects.select_related("guide")
+        .only(
+            "key",
+            "text",
+            "section_anchor",
+            "guide__slug",
+            "guide__is_published",
+            "guide__is_archived",
+        )
+        .get(pk=item_id, is_archived=False, guide__is_published=True, guide__is_archived=False)
     )
 
 
@@ -74,8 +81,10 @@ def task_progress_set(*, user: User, item: TaskItem, state: str) -> TaskProgress
 
 
 def section_get_visible(*, section_id: int) -> Section:
-    return Section.objects.select_related("guide").get(
-        pk=section_id, is_archived=False, guide__is_published=True, guide__is_archived=False
+    return (
+        Section.objects.select_related("guide")
+        .only("anchor", "guide__slug", "guide__is_published", "guide__is_archived")
+        .get(pk=section_id, is_archived=False, guide__is_published=True, guide__is_archived=False)
     )
 
 
@@ -93,13 +102,18 @@ def section_read_set(*, user: User, section: Section, read: bool) -> bool:
 
 
 def learner_visit_record(*, user: User, guide: Guide, anchor: str) -> None:
-    LearnerState.objects.update_or_create(
-        user=user,
-        defaults={
-            "last_guide": guide,
-            "last_section_anchor": anchor[:200],
-            "last_visited_at": timezone.now(),
-        },
+    LearnerState.objects.bulk_create(
+        [
+            LearnerState(
+                user=user,
+                last_guide=guide,
+                last_section_anchor=anchor[:200],
+                last_visited_at=timezone.now(),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["last_guide", "last_section_anchor", "last_visited_at"],
     )
 
 

@@ -1,0 +1,146 @@
+"""Toggle endpoint and dashboard under 32 connections, beside a static file of the same bytes.
+
+The learner has the whole curriculum (content/ and, when present, the corpus) with every item
+in some state, every section read and a year of daily activity.
+Run: .venv/bin/python bench/progress.py
+"""
+
+import datetime
+import os
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.crypto import get_random_string
+
+from apps.accounts.models import User
+from apps.guides.models import Section, TaskItem
+from apps.guides.services import guides_import
+from apps.progress.models import ActivityDay, SectionRead, TaskProgress
+from bench.common import (
+    BENCH_STATIC,
+    ROOT,
+    snapshot_as_static,
+    start_server,
+    stop_server,
+    wrk,
+)
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "learn-resources"
+EMAIL = "bench-learner@example.com"
+
+
+def prepare() -> tuple[User, str, str, list[int]]:
+    guides_import(path=ROOT / "content")
+    if CORPUS.is_dir():
+        guides_import(path=CORPUS)
+    user, _ = User.objects.get_or_create(email=EMAIL, defaults={"username": EMAIL})
+    TaskProgress.objects.filter(user=user).delete()
+    SectionRead.objects.filter(user=user).delete()
+    ActivityDay.objects.filter(user=user).delete()
+    items = list(TaskItem.objects.filter(is_archived=False).values_list("pk", flat=True))
+    states = ["done", "in_progress", "skipped", "todo"]
+    TaskProgress.objects.bulk_create(
+        [TaskProgress(user=user, item_id=pk, state=random.choice(states)) for pk in items]
+    )
+    SectionRead.objects.bulk_create(
+        [
+            SectionRead(user=user, section_id=pk)
+            for pk in Section.objects.values_list("pk", flat=True)
+        ]
+    )
+    today = datetime.date.today()
+    ActivityDay.objects.bulk_create(
+        [ActivityDay(user=user, day=today - datetime.timedelta(days=n), reads=n % 5, ticks=n % 3)
+         for n in range(365)]
+    )  # fmt: skip
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return user, session.session_key, get_random_string(32), items
+
+
+def toggle_script(items: list[int]) -> Path:
+    BENCH_STATIC.mkdir(parents=True, exist_ok=True)
+    script = BENCH_STATIC.parent / "bench-toggle.lua"
+    ids = ",".join(str(pk) for pk in items)
+    script.write_text(
+        f"""
+local ids = {{{ids}}}
+local states = {{"done", "todo", "in_progress", "skipped"}}
+local n = 0
+request = function()
+  n = n + 1
+  local id = ids[(n % #ids) + 1]
+  local state = states[(n % #states) + 1]
+  return wrk.format("POST", "/progress/items/" .. id .. "/", nil, "state=" .. state)
+end
+"""
+        + (ROOT / "bench" / "wrk_p95.lua").read_text()
+    )
+    return script
+
+
+def main() -> None:
+    user, session_key, csrf, items = prepare()
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as dashboard_queries:
+        client.get("/dashboard/")
+    with CaptureQueriesContext(connection) as toggle_queries:
+        client.post(
+            f"/progress/items/{items[0]}/", {"state": "done"}, headers={"HX-Request": "true"}
+        )
+    print(f"learner: {len(items)} items, {Section.objects.count()} sections read, 365 active days")
+    print(f"queries: dashboard {len(dashboard_queries)}, toggle {len(toggle_queries)}")
+    connection.close()
+
+    cookie = f"sessionid={session_key}; csrftoken={csrf}"
+    headers = {"Cookie": cookie}
+    post_headers = {
+        **headers,
+        "X-CSRFToken": csrf,
+        "HX-Request": "true",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": "http://127.0.0.1/",
+    }
+    server = start_server(env={"DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"})
+    try:
+        static_dashboard = snapshot_as_static("/dashboard/", "bench-dashboard.html", headers)
+        BENCH_STATIC.joinpath("bench-toggle.html").write_bytes(b"x" * 1500)
+        wrk("warm-up", "/dashboard/", seconds=2, headers=headers)
+        for name, path, kwargs in (
+            ("static (1.5 KB, toggle-sized)", "/static/bench-toggle.html", {}),
+            ("toggle (htmx POST)", "/progress/items/0/", {"script": str(toggle_script(items)),
+                                                          "headers": post_headers}),
+            ("static copy of dashboard", static_dashboard, {}),
+            ("dashboard", "/dashboard/", {"headers": headers}),
+        ):  # fmt: skip
+            result = wrk(name, path, **kwargs)
+            if name.startswith("static"):
+                static = result
+                print(result.line())
+            else:
+                print(result.line(static))
+    finally:
+        stop_server(server)
+
+
+if __name__ == "__main__":
+    main()
