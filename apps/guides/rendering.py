@@ -355,6 +355,11 @@ def _inline(md_text: str) -> str:
     return rendered
 
 
+def inline_html(md_text: str) -> str:
+    """One glossary field as safe HTML, for pages other than the guide (flashcards, glossary)."""
+    return sanitize_html(_inline(md_text))
+
+
 def _with_anchor(line: str, anchor: str) -> str:
     if HEADING_LINE.match(line):
         return re.sub(r"\s*\{[^}]*\}\s*$", "", line) + f" {{#{anchor}}}"

@@ -23,6 +23,7 @@ from apps.guides.rendering import (
     normalize_task_text,
     render_guide,
 )
+from apps.guides.signals import guide_terms_synced
 
 logger = logging.getLogger(__name__)
 
@@ -250,6 +251,7 @@ def _guide_write(
 
     _sections_sync(guide=guide, rendered=rendered)
     _terms_sync(guide=guide, rendered=rendered)
+    guide_terms_synced.send(sender=Guide, guide=guide)
     _tasks_sync(guide=guide, rendered=rendered)
     Guide.objects.filter(pk=guide.pk).update(
         search_vector=SearchVector("title", weight="A", config="english")

@@ -31,21 +31,25 @@ def user_local_date(*, user: User, at: datetime.datetime | None = None) -> datet
     return (at or timezone.now()).astimezone(zone).date()
 
 
-def activity_record(*, user: User, kind: str, count: int = 1) -> None:
-    """Add to today's (the user's local today) activity counter in one upsert."""
+def activity_record(
+    *, user: User, kind: str, count: int = 1, at: datetime.datetime | None = None
+) -> None:
+    """Add to the activity counter of the user's local day (today, or the day of `at`) in one
+    upsert. A negative count takes an activity back (an undone review), never below zero."""
     if kind not in ACTIVITY_KINDS:
         raise ValueError(f"unknown activity kind {kind!r}")
     table = ActivityDay._meta.db_table
-    values = {name: count if name == kind else 0 for name in ACTIVITY_KINDS}
+    values = {name: max(count, 0) if name == kind else 0 for name in ACTIVITY_KINDS}
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {table} (user_id, day, reads, ticks, reviews)
             VALUES (%s, %s, %s, %s, %s)
-            ON CONFLICT (user_id, day) DO UPDATE SET {kind} = {table}.{kind} + EXCLUDED.{kind}
+            ON CONFLICT (user_id, day)
+            DO UPDATE SET {kind} = GREATEST(0, {table}.{kind} + %s)
             """,  # noqa: S608 - names come from the model and ACTIVITY_KINDS; values are parameters
-            [user.pk, user_local_date(user=user), values["reads"], values["ticks"],
-             values["reviews"]],
+            [user.pk, user_local_date(user=user, at=at), values["reads"], values["ticks"],
+             values["reviews"], count],
         )  # fmt: skip
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "apps.guides",
     "apps.progress",
     "apps.notes",
+    "apps.flashcards",
 ]
 
 MIDDLEWARE = [

@@ -102,6 +102,15 @@
       entry.querySelectorAll("dd").forEach(function (dd) { list.appendChild(dd.cloneNode(true)); });
       content.appendChild(list);
       more.href = "#" + entry.id.replace(/^def-/, "");
+      var slot = popover.querySelector("[data-deck-slot]");
+      var template = document.getElementById("deck-add-template");
+      if (slot && template) {
+        slot.innerHTML = "";
+        var form = template.content.firstElementChild.cloneNode(true);
+        form.querySelector('[name="term_anchor"]').value = entry.id.replace(/^def-/, "");
+        slot.appendChild(form);
+        if (window.htmx) window.htmx.process(form);
+      }
       popover.hidden = false;
       var rect = link.getBoundingClientRect();
       var left = Math.min(window.scrollX + rect.left, window.scrollX + document.documentElement.clientWidth - popover.offsetWidth - 16);

@@ -1,0 +1,53 @@
+"""What a card shows, built from a glossary term's fields. Pure: used by the import and the
+data migration alike."""
+
+import html
+import re
+
+from apps.guides.rendering import inline_html
+
+
+def card_faces(
+    *, term: str, description: str, use_when: str, like: str
+) -> list[tuple[str, str, str]]:
+    """[(kind, front_html, back_html)] for one term: term → everything it says, and reverse
+    cards "use this when" → term and "like" → term where the entry has those fields."""
+    name = f'<p class="card-term">{html.escape(term)}</p>'
+    fields = []
+    if description:
+        fields.append(f'<dd class="card-field">{inline_html(description)}</dd>')
+    if use_when:
+        fields.append(
+            f'<dd class="card-field"><strong>Use this when:</strong> {inline_html(use_when)}</dd>'
+        )
+    if like:
+        fields.append(f'<dd class="card-field"><strong>Like:</strong> {inline_html(like)}</dd>')
+    if not fields:
+        return []
+    faces = [("forward", name, f'<dl class="card-fields">{"".join(fields)}</dl>')]
+    summary = f'<p class="card-field">{inline_html(description)}</p>' if description else ""
+    if use_when:
+        faces.append(
+            (
+                "use_when",
+                '<p class="card-prompt">Use this when…</p>'
+                f"<p>{inline_html(_masked(use_when, term))}</p>",
+                name + summary,
+            )
+        )
+    if like:
+        faces.append(
+            (
+                "like",
+                f'<p class="card-prompt">It is like…</p><p>{inline_html(_masked(like, term))}</p>',
+                name + summary,
+            )
+        )
+    return faces
+
+
+def _masked(text: str, term: str) -> str:
+    """Hide the answer where a reverse card's prompt names it."""
+    if len(term) < 3:
+        return text
+    return re.sub(re.escape(term), "[…]", text, flags=re.IGNORECASE)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from apps.flashcards import views
+
+app_name = "flashcards"
+
+urlpatterns = [
+    path("flashcards/", views.decks, name="decks"),
+    path("flashcards/settings/", views.settings_update, name="settings"),
+    path("flashcards/deck/add/", views.deck_add, name="deck-add"),
+    path("flashcards/deck/remove/", views.deck_remove, name="deck-remove"),
+    path("flashcards/review/", views.review, name="review"),
+    path("flashcards/review/answer/", views.review_answer, name="answer"),
+    path("flashcards/review/undo/", views.review_undo, name="undo"),
+    path("glossary/", views.glossary, name="glossary"),
+    path("glossary/<slug:guide_slug>/<str:anchor>/", views.term, name="term"),
+]

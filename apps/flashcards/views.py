@@ -1,0 +1,229 @@
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.flashcards import scheduling, selectors, services
+from apps.flashcards.forms import AnswerForm, ReviewSettingsForm
+from apps.flashcards.models import CardState
+from apps.guides.models import GlossaryTerm, Guide, Track
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed and target.startswith("/") else fallback
+
+
+@require_GET
+@login_required
+def decks(request: HttpRequest) -> HttpResponse:
+    settings = services.review_settings_get(user=request.user)
+    return render(
+        request,
+        "flashcards/decks.html",
+        {
+            "overview": selectors.deck_overview(user=request.user, now=timezone.now()),
+            "settings_form": ReviewSettingsForm(instance=settings),
+        },
+    )
+
+
+@require_POST
+@login_required
+def settings_update(request: HttpRequest) -> HttpResponse:
+    form = ReviewSettingsForm(
+        request.POST, instance=services.review_settings_get(user=request.user)
+    )
+    if not form.is_valid():
+        response = render(
+            request,
+            "flashcards/decks.html",
+            {
+                "overview": selectors.deck_overview(user=request.user, now=timezone.now()),
+                "settings_form": form,
+            },
+        )
+        response.status_code = 400
+        return response
+    services.review_settings_update(user=request.user, **form.cleaned_data)
+    messages.success(request, "Review settings saved.")
+    return redirect("flashcards:decks")
+
+
+@require_POST
+@login_required
+def deck_add(request: HttpRequest) -> HttpResponse:
+    """Add a whole guide's glossary (guide=<slug>) or one term (term=<id>) to the deck."""
+    guide = term = track = None
+    if request.POST.get("term_anchor"):
+        term = get_object_or_404(
+            GlossaryTerm,
+            guide__slug=request.POST.get("term_guide", ""),
+            anchor=request.POST["term_anchor"],
+            is_archived=False,
+            guide__is_archived=False,
+        )
+        added = services.deck_add_cards(user=request.user, term=term)
+    elif request.POST.get("term"):
+        term = _term_or_404(request.POST["term"])
+        added = services.deck_add_cards(user=request.user, term=term)
+    elif request.POST.get("guide"):
+        guide = get_object_or_404(
+            Guide, slug=request.POST["guide"], is_archived=False, is_published=True
+        )
+        added = services.deck_add_cards(user=request.user, guide=guide)
+    elif request.POST.get("phase"):
+        track = get_object_or_404(Track, slug=request.POST["phase"], is_archived=False)
+        added = services.deck_add_cards(user=request.user, track=track)
+    else:
+        return HttpResponseBadRequest("Say what to add: a guide or a term.")
+    if request.htmx and term:
+        return render(
+            request,
+            "flashcards/deck_button.html",
+            {"term": term, "in_deck": True, "next": request.POST.get("next", "")},
+        )
+    label = term.term if term else guide.title if guide else track.title
+    messages.success(request, f"Added {added} card{'s' * (added != 1)} from {label} to your deck.")
+    return redirect(_safe_next(request, reverse("flashcards:decks")))
+
+
+@require_POST
+@login_required
+def deck_remove(request: HttpRequest) -> HttpResponse:
+    term = _term_or_404(request.POST.get("term", ""))
+    removed = services.deck_remove_new_cards(user=request.user, term=term)
+    if request.htmx:
+        return render(
+            request,
+            "flashcards/deck_button.html",
+            {"term": term, "in_deck": False, "removed": removed,
+             "next": request.POST.get("next", "")},
+        )  # fmt: skip
+    messages.success(request, f"Removed {term.term} from your deck.")
+    return redirect(_safe_next(request, reverse("flashcards:decks")))
+
+
+def _term_or_404(raw: str) -> GlossaryTerm:
+    if not raw.isdigit():
+        raise Http404("No such term.")
+    return get_object_or_404(GlossaryTerm, pk=int(raw), is_archived=False, guide__is_archived=False)
+
+
+def _review_context(request: HttpRequest, deck: selectors.Deck, current: CardState | None):
+    now = timezone.now()
+    user = request.user
+    context = {
+        "deck": deck,
+        "counts": selectors.review_counts(user=user, deck=deck, now=now),
+        "card_state": current,
+        "can_undo": selectors.review_can_undo(user=user),
+        "shown_at": int(time.time() * 1000),
+    }
+    if current is not None:
+        retention = services.review_settings_get(user=user).desired_retention
+        intervals = scheduling.intervals(current, now=now, desired_retention=retention)
+        context["answers"] = [
+            (1, "Again", intervals[1]),
+            (2, "Hard", intervals[2]),
+            (3, "Good", intervals[3]),
+            (4, "Easy", intervals[4]),
+        ]
+    else:
+        context["summary"] = selectors.review_summary(user=user, deck=deck, now=now)
+    return context
+
+
+def _review_response(request: HttpRequest, deck: selectors.Deck, current: CardState | None):
+    context = _review_context(request, deck, current)
+    if request.htmx:
+        return render(request, "flashcards/review.html#review-card", context)
+    return render(request, "flashcards/review.html", context)
+
+
+@require_GET
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    deck = selectors.deck_resolve(key=request.GET.get("deck", "all"))
+    current = selectors.review_next(user=request.user, deck=deck, now=timezone.now())
+    return _review_response(request, deck, current)
+
+
+@require_POST
+@login_required
+def review_answer(request: HttpRequest) -> HttpResponse:
+    deck = selectors.deck_resolve(key=request.POST.get("deck", "all"))
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest("Answer with a card, its repetition and a rating of 1-4.")
+    data = form.cleaned_data
+    duration = None
+    if data["shown_at"]:
+        duration = int(time.time() * 1000) - data["shown_at"]
+    try:
+        services.review_answer(
+            user=request.user,
+            card_state_id=data["card"],
+            rating=data["rating"],
+            expected_reps=data["reps"],
+            duration_ms=duration,
+        )
+    except CardState.DoesNotExist:
+        raise Http404("No such card in your deck.") from None
+    if not request.htmx:
+        return redirect(f"{reverse('flashcards:review')}?deck={deck.key}")
+    current = selectors.review_next(user=request.user, deck=deck, now=timezone.now())
+    return _review_response(request, deck, current)
+
+
+@require_POST
+@login_required
+def review_undo(request: HttpRequest) -> HttpResponse:
+    deck = selectors.deck_resolve(key=request.POST.get("deck", "all"))
+    restored = services.review_undo(user=request.user)
+    if not request.htmx:
+        if restored is None:
+            messages.info(request, "There is no answer to undo.")
+        return redirect(f"{reverse('flashcards:review')}?deck={deck.key}")
+    if restored is not None:
+        restored = CardState.objects.select_related("card").get(pk=restored.pk)
+    else:
+        restored = selectors.review_next(user=request.user, deck=deck, now=timezone.now())
+    return _review_response(request, deck, restored)
+
+
+@require_GET
+def glossary(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    guide_slug = request.GET.get("guide", "").strip()[:200]
+    terms = selectors.glossary_index(user=request.user, query=query, guide_slug=guide_slug)
+    letters: dict[str, list[dict]] = {}
+    for row in terms:
+        letters.setdefault(row["letter"], []).append(row)
+    context = {
+        "letters": letters,
+        "count": len(terms),
+        "query": query,
+        "guide_slug": guide_slug,
+        "guides": selectors.glossary_guides(),
+    }
+    if request.htmx and request.htmx.target == "glossary-results":
+        return render(request, "flashcards/glossary.html#glossary-results", context)
+    return render(request, "flashcards/glossary.html", context)
+
+
+@require_GET
+def term(request: HttpRequest, guide_slug: str, anchor: str) -> HttpResponse:
+    context = selectors.term_detail(
+        user=request.user, guide_slug=guide_slug, anchor=anchor, now=timezone.now()
+    )
+    return render(request, "flashcards/term.html", context)
