@@ -4,6 +4,23 @@
 
   function review() { return document.querySelector("[data-review]"); }
 
+  // Submit through htmx directly rather than clicking: a key pressed in the few milliseconds
+  // before htmx has processed freshly swapped content must not fall back to a full page POST.
+  function send(form, values) {
+    if (!window.htmx) {
+      var button = values && form.querySelector('[data-rating="' + values.rating + '"]');
+      if (button) button.click(); else form.requestSubmit();
+      return;
+    }
+    if (form.dataset.sending) return;
+    form.dataset.sending = "1";
+    form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    var data = {};
+    new FormData(form).forEach(function (value, key) { data[key] = value; });
+    Object.assign(data, values || {});
+    window.htmx.ajax("POST", form.getAttribute("action"), { source: form, target: "#review", swap: "outerHTML", values: data });
+  }
+
   function focusCard() {
     var region = review();
     if (!region) return;
@@ -28,12 +45,12 @@
     }
     if (/^[1-4]$/.test(event.key) && answer && answer.open) {
       var button = answer.querySelector('[data-rating="' + event.key + '"]');
-      if (button && !button.disabled) { event.preventDefault(); button.click(); }
+      if (button && !button.disabled) { event.preventDefault(); send(button.form, { rating: event.key }); }
       return;
     }
     if (event.key === "u" || event.key === "U") {
       var undo = region.querySelector("[data-undo]");
-      if (undo) { event.preventDefault(); undo.click(); }
+      if (undo) { event.preventDefault(); send(undo.form); }
     }
   });
 
