@@ -89,26 +89,26 @@ def _terms_seen(*, user: User, day: Day) -> QuerySet:
 
 
 def review_counts(*, user: User, deck: Deck, now: datetime.datetime) -> QueueCounts:
+    """What is left today. Each count walks an index over the cards it counts, never the whole
+    deck: new cards only up to today's remaining limit, studied cards only the due range."""
     day = learner_day(user=user, now=now)
-    counts = deck.scope(_studied(user)).aggregate(
-        new=Count(
-            "pk",
-            filter=Q(state=CardState.State.NEW)
-            & ~Q(card__term_id__in=_terms_seen(user=user, day=day)),
-        ),
+    cards = deck.scope(_studied(user))
+    left = new_cards_left_today(user=user, day=day)
+    new = 0
+    if left:
+        new = (
+            cards.filter(state=CardState.State.NEW)
+            .exclude(card__term_id__in=_terms_seen(user=user, day=day))
+            .values("pk")[:left]
+            .count()
+        )
+    due = cards.filter(state__gt=0, due__lt=day.end).aggregate(
         learning=Count(
-            "pk",
-            filter=Q(
-                state__in=[CardState.State.LEARNING, CardState.State.RELEARNING], due__lt=day.end
-            ),
+            "pk", filter=Q(state__in=[CardState.State.LEARNING, CardState.State.RELEARNING])
         ),
-        review=Count("pk", filter=Q(state=CardState.State.REVIEW, due__lt=day.end)),
+        review=Count("pk", filter=Q(state=CardState.State.REVIEW)),
     )
-    return QueueCounts(
-        new=min(counts["new"], new_cards_left_today(user=user, day=day)),
-        learning=counts["learning"],
-        review=counts["review"],
-    )
+    return QueueCounts(new=new, learning=due["learning"], review=due["review"])
 
 
 def review_next(*, user: User, deck: Deck, now: datetime.datetime) -> CardState | None:
