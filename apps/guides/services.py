@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.core.html import sanitize_html
+from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.guides.discovery import GuideSpec, Layout, TrackSpec, discover
 from apps.guides.models import GlossaryTerm, Guide, ImportRun, Section, TaskItem, Track
 from apps.guides.rendering import (
@@ -117,6 +118,9 @@ def guides_import(*, path: Path, dry_run: bool = False, started_by: Any = None) 
         run.status = ImportRun.Status.FAILED if report.failed else ImportRun.Status.SUCCEEDED
         run.report = report.as_dict()
         run.save(update_fields=["finished_at", "status", "report"])
+        IMPORT_RUNS_TOTAL.labels(status=run.status).inc()
+        for result in report.guides:
+            IMPORT_GUIDES_TOTAL.labels(status=result.status).inc()
     return report
 
 
