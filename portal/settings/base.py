@@ -152,6 +152,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Learning Portal <portal@
 CONTENT_DIR = Path(env("CONTENT_DIR", default=str(BASE_DIR / "content")))
 GUIDE_MAX_BYTES = env.int("GUIDE_MAX_BYTES", default=2 * 1024 * 1024)
 READING_WORDS_PER_MINUTE = 220
+# The admin's import page offers content/ plus these folders (for example a checked-out repo).
+GUIDE_IMPORT_PATHS = env.list("GUIDE_IMPORT_PATHS", default=[])
+GUIDE_UPLOAD_MAX_BYTES = env.int("GUIDE_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Celery: Redis in production; a filesystem transport when no broker is configured.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
