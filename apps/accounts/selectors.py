@@ -71,7 +71,7 @@ def user_rows_count(*, user_id: int) -> dict[str, int]:
 @dataclass(frozen=True)
 class ProfileSummary:
     emails: list
-    social_accounts: list
+    social_accounts: list[str]
     mfa_types: list[str]
     session_count: int
     has_password: bool
@@ -85,8 +85,19 @@ def user_profile_summary(*, user: User) -> ProfileSummary:
 
     return ProfileSummary(
         emails=list(EmailAddress.objects.filter(user=user).order_by("-primary", "email")),
-        social_accounts=list(SocialAccount.objects.filter(user=user).order_by("provider")),
+        social_accounts=[
+            _provider_name(account)
+            for account in SocialAccount.objects.filter(user=user).order_by("provider")
+        ],
         mfa_types=sorted(Authenticator.objects.filter(user=user).values_list("type", flat=True)),
         session_count=UserSession.objects.filter(user=user).count(),
         has_password=user.has_usable_password(),
     )
+
+
+def _provider_name(account) -> str:
+    # A provider whose app was removed from the settings still shows, by its id.
+    try:
+        return account.get_provider().name
+    except Exception:
+        return account.provider
