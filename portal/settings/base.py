@@ -115,6 +115,15 @@ MFA_TOTP_ISSUER = "Learning Portal"
 USERSESSIONS_TRACK_ACTIVITY = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_PROVIDERS: dict = {}
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 if env("GITHUB_CLIENT_ID", default=""):
     SOCIALACCOUNT_PROVIDERS["github"] = {
         "APPS": [{"client_id": env("GITHUB_CLIENT_ID"), "secret": env("GITHUB_CLIENT_SECRET")}],
@@ -138,6 +147,16 @@ if env("OIDC_CLIENT_ID", default=""):
             }
         ],
     }
+
+OAUTH_PROVIDER_ORIGINS = [
+    origin
+    for origin, configured in (
+        ("https://github.com", "github" in SOCIALACCOUNT_PROVIDERS),
+        ("https://accounts.google.com", "google" in SOCIALACCOUNT_PROVIDERS),
+        (_origin(env("OIDC_SERVER_URL", default="")), "openid_connect" in SOCIALACCOUNT_PROVIDERS),
+    )
+    if configured
+]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -196,7 +215,9 @@ SECURE_CSP = {
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # Browsers apply form-action to the redirect after a POST too: the social login buttons
+    # POST here and are redirected to the provider, whose origin must be allowed.
+    "form-action": [CSP.SELF, *OAUTH_PROVIDER_ORIGINS],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
