@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.sites",
+    "django.contrib.humanize",  # allauth's sessions page
     "django_htmx",
     "django_celery_beat",
     "allauth",

@@ -167,3 +167,15 @@ def test_every_user_relation_is_known() -> None:
             assert field.remote_field.on_delete is models.SET_NULL, key
         else:
             assert field.remote_field.on_delete is models.CASCADE, key
+
+
+def test_sessions_page_signs_the_other_sessions_out(alice) -> None:
+    laptop, phone = Client(), Client(headers={"user-agent": "Phone"})
+    sign_in(laptop, alice.email)
+    sign_in(phone, alice.email)
+    page = laptop.get("/accounts/sessions/")
+    assert page.status_code == 200
+    assert "Phone" in page.content.decode()
+    assert laptop.post("/accounts/sessions/").status_code == 302
+    assert phone.get("/profile/").status_code == 302  # signed out
+    assert laptop.get("/profile/").status_code == 200
