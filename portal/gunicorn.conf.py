@@ -16,3 +16,11 @@ access_log_format = (
     '{"remote": "%(h)s", "request": "%(r)s", "status": %(s)s, "bytes": %(B)s, '
     '"duration_ms": %(M)s, "agent": "%(a)s"}'
 )
+
+
+def child_exit(server, worker):
+    # Prometheus multiprocess mode: drop a dead worker's live gauges (counters are kept).
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,7 +1,11 @@
+import logging
+
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from apps.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -17,3 +21,20 @@ def user_ensure_demo(*, email: str, password: str) -> User:
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def user_profile_update(*, user: User, display_name: str, timezone: str) -> User:
+    user.display_name = display_name.strip()
+    user.timezone = timezone
+    user.full_clean(validate_unique=False, validate_constraints=False)
+    user.save(update_fields=["display_name", "timezone"])
+    return user
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account and, by CASCADE, everything that belongs to it (progress, notes,
+    sessions, MFA, social accounts). Audit records keep the actor's email, not the link."""
+    user_id = user.pk
+    user.delete()
+    logger.info("account %s deleted at the owner's request", user_id)

@@ -371,8 +371,12 @@ def term_detail(
     if term is None:
         raise Http404("No such term.")
     cards = list(Card.objects.filter(term=term, is_archived=False).order_by("kind"))
-    states = {state.card_id: state for state in CardState.objects.filter(user=user, card__in=cards)}
-    retention = review_settings_get(user=user).desired_retention
+    states = {}
+    if user.is_authenticated:
+        states = {
+            state.card_id: state for state in CardState.objects.filter(user=user, card__in=cards)
+        }
+    retention = review_settings_get(user=user).desired_retention if states else 0.9
     rows = [
         CardRow(
             card=card,

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.metrics import REVIEWS_TOTAL
 from apps.flashcards import scheduling
 from apps.flashcards.cards import card_faces
 from apps.flashcards.models import Card, CardState, ReviewLog, ReviewSettings
@@ -149,6 +150,8 @@ def review_answer(
             ]
         )  # fmt: skip
         activity_record(user=user, kind="reviews", at=now)
+        label = ReviewLog.Rating(rating).label.lower()
+        transaction.on_commit(lambda: REVIEWS_TOTAL.labels(rating=label).inc())
     return Answer(card_state=state, applied=True)
 
 

@@ -2,9 +2,10 @@
 
 import difflib
 import logging
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
@@ -13,6 +14,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.core.html import sanitize_html
+from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
+from apps.core.models import AuditEvent
+from apps.core.services import audit_record
 from apps.guides.discovery import GuideSpec, Layout, TrackSpec, discover
 from apps.guides.models import GlossaryTerm, Guide, ImportRun, Section, TaskItem, Track
 from apps.guides.rendering import (
@@ -24,6 +28,7 @@ from apps.guides.rendering import (
     render_guide,
 )
 from apps.guides.signals import guide_terms_synced
+from apps.guides.uploads import ArchiveLimits, zip_extract_guides
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +55,7 @@ class ImportReport:
     source: str
     dry_run: bool
     guides: list[GuideResult] = field(default_factory=list)
+    run_id: int | None = None
 
     @property
     def failed(self) -> bool:
@@ -76,14 +82,19 @@ class _DryRunRollback(Exception):
     pass
 
 
-def guides_import(*, path: Path, dry_run: bool = False, started_by: Any = None) -> ImportReport:
+def guides_import(
+    *, path: Path, dry_run: bool = False, started_by: Any = None, source: str = ""
+) -> ImportReport:
     """Import every guide under `path`. Each guide is its own transaction: one failing guide
-    leaves nothing half-written and does not stop the others."""
+    leaves nothing half-written and does not stop the others. `source` names the origin in the
+    report when `path` is a scratch copy (an uploaded zip)."""
     layout = discover(path)
-    report = ImportReport(source=str(path), dry_run=dry_run)
+    source = source or str(path)
+    report = ImportReport(source=source, dry_run=dry_run)
     run = None
     if not dry_run:
-        run = ImportRun.objects.create(source=str(path), started_by=started_by)
+        run = ImportRun.objects.create(source=source, started_by=started_by)
+        report.run_id = run.pk
 
     try:
         with transaction.atomic():
@@ -118,6 +129,20 @@ def guides_import(*, path: Path, dry_run: bool = False, started_by: Any = None) 
         run.status = ImportRun.Status.FAILED if report.failed else ImportRun.Status.SUCCEEDED
         run.report = report.as_dict()
         run.save(update_fields=["finished_at", "status", "report"])
+        IMPORT_RUNS_TOTAL.labels(status=run.status).inc()
+        for result in report.guides:
+            IMPORT_GUIDES_TOTAL.labels(status=result.status).inc()
+        totals = run.report["totals"]
+        audit_record(
+            actor=started_by,
+            action=AuditEvent.Action.IMPORTED,
+            obj=run,
+            message=(
+                f"{run.get_status_display()}: {totals['created']} created, "
+                f"{totals['updated']} updated, {totals['unchanged']} unchanged, "
+                f"{totals['skipped']} skipped, {totals['failed']} failed"
+            ),
+        )
     return report
 
 
@@ -388,3 +413,63 @@ def _guides_archive_missing(*, label: str, present: set[str]) -> None:
     Guide.objects.filter(source_path__startswith=f"{label}/", is_archived=False).exclude(
         source_path__in=present
     ).update(is_archived=True)
+
+
+def guides_import_zip(
+    *, archive: BinaryIO, name: str, size: int, dry_run: bool = False, started_by: Any = None
+) -> ImportReport:
+    """Import an uploaded zip of guides as the repository `upload-<name>`. Re-uploading a zip
+    of the same name updates its guides (progress kept) and archives the ones it no longer has.
+    Raises ArchiveRejected, before anything is written, for an archive we will not extract."""
+    label = "upload-" + (slugify(Path(name).stem) or "guides")
+    with tempfile.TemporaryDirectory(prefix="guides-upload-") as scratch:
+        root = Path(scratch) / label
+        root.mkdir()
+        zip_extract_guides(
+            archive=archive,
+            size=size,
+            target=root,
+            limits=ArchiveLimits(
+                max_archive_bytes=settings.GUIDE_UPLOAD_MAX_BYTES,
+                max_file_bytes=settings.GUIDE_MAX_BYTES,
+            ),
+        )
+        # The scratch folder is gone after this: the run records where the guides came from.
+        report = guides_import(
+            path=root,
+            dry_run=dry_run,
+            started_by=started_by,
+            source=f"{label} (uploaded {name})",
+        )
+    return report
+
+
+@transaction.atomic
+def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
+    """Replace a guide's Markdown (an edit in the admin) and re-render it with the importer's
+    rules: sections, terms and exercises are matched as on re-import, so progress is kept.
+    Raises GuideError, with nothing written, when the text cannot be rendered."""
+    text, _warnings = decode_guide(markdown.encode("utf-8"), max_bytes=settings.GUIDE_MAX_BYTES)
+    rendered = render_guide(
+        text,
+        fallback_title=humanize_filename(Path(guide.source_path).stem),
+        words_per_minute=settings.READING_WORDS_PER_MINUTE,
+    )
+    return _guide_write(
+        existing=guide,
+        rendered=rendered,
+        text=text,
+        slug=guide.slug,
+        source_path=guide.source_path,
+        track=guide.track,
+        position=guide.position,
+    )
+
+
+def guides_publish_set(*, guide_ids: list[int], published: bool) -> int:
+    """Show or hide guides from learners; returns how many changed."""
+    return (
+        Guide.objects.filter(pk__in=guide_ids)
+        .exclude(is_published=published)
+        .update(is_published=published)
+    )

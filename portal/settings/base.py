@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.sites",
+    "django.contrib.humanize",  # allauth's sessions page
     "django_htmx",
     "django_celery_beat",
     "allauth",
@@ -30,6 +31,8 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "allauth.usersessions",
     "apps.core",
     "apps.accounts",
     "apps.guides",
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -105,9 +109,24 @@ ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandator
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGOUT_ON_GET = False
+# Rate limits live in the default cache, the PostgreSQL table portal_cache, shared by workers.
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Learning Portal"
+# Sessions are recorded at sign-in. Tracking activity would add a write to every request
+# (six queries on the notes page), so "last seen" is not kept.
+USERSESSIONS_TRACK_ACTIVITY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_PROVIDERS: dict = {}
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 if env("GITHUB_CLIENT_ID", default=""):
     SOCIALACCOUNT_PROVIDERS["github"] = {
         "APPS": [{"client_id": env("GITHUB_CLIENT_ID"), "secret": env("GITHUB_CLIENT_SECRET")}],
@@ -132,6 +151,16 @@ if env("OIDC_CLIENT_ID", default=""):
         ],
     }
 
+OAUTH_PROVIDER_ORIGINS = [
+    origin
+    for origin, configured in (
+        ("https://github.com", "github" in SOCIALACCOUNT_PROVIDERS),
+        ("https://accounts.google.com", "google" in SOCIALACCOUNT_PROVIDERS),
+        (_origin(env("OIDC_SERVER_URL", default="")), "openid_connect" in SOCIALACCOUNT_PROVIDERS),
+    )
+    if configured
+]
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -152,6 +181,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Learning Portal <portal@
 CONTENT_DIR = Path(env("CONTENT_DIR", default=str(BASE_DIR / "content")))
 GUIDE_MAX_BYTES = env.int("GUIDE_MAX_BYTES", default=2 * 1024 * 1024)
 READING_WORDS_PER_MINUTE = 220
+# The admin's import page offers content/ plus these folders (for example a checked-out repo).
+GUIDE_IMPORT_PATHS = env.list("GUIDE_IMPORT_PATHS", default=[])
+GUIDE_UPLOAD_MAX_BYTES = env.int("GUIDE_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Celery: Redis in production; a filesystem transport when no broker is configured.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -186,10 +218,15 @@ SECURE_CSP = {
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # Browsers apply form-action to the redirect after a POST too: the social login buttons
+    # POST here and are redirected to the provider, whose origin must be allowed.
+    "form-action": [CSP.SELF, *OAUTH_PROVIDER_ORIGINS],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+
+# /metrics answers only to `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
+from apps.core.metrics import REVIEWS_TOTAL
 from apps.flashcards import selectors, services
 from apps.flashcards.models import Card, CardState, ReviewLog, ReviewSettings
 from apps.flashcards.scheduling import interval_label
@@ -319,16 +320,22 @@ def test_review_cards_fall_due_at_local_midnight_not_at_the_exact_hour(library):
 # Idempotency and concurrency ---------------------------------------------------------------
 
 
-def test_a_repeated_answer_is_recorded_once(client, learner):
+def test_a_repeated_answer_is_recorded_once(client, learner, django_capture_on_commit_callbacks):
     services.deck_add_cards(user=learner, term=GlossaryTerm.objects.get(term="Broker"))
+    counter = REVIEWS_TOTAL.labels(rating="good")
+    before = counter._value.get()
     state = term_state(learner, "Broker")
     form = {"deck": "all", "card": state.pk, "reps": 0, "rating": 3}
     for _ in range(3):
-        response = client.post("/flashcards/review/answer/", form, headers={"HX-Request": "true"})
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                "/flashcards/review/answer/", form, headers={"HX-Request": "true"}
+            )
         assert response.status_code == 200
     state.refresh_from_db()
     assert state.reps == 1 and ReviewLog.objects.filter(card_state=state).count() == 1
     assert ActivityDay.objects.get(user=learner).reviews == 1
+    assert counter._value.get() == before + 1  # the Prometheus counter, once
 
 
 @pytest.mark.django_db(transaction=True)
@@ -524,6 +531,8 @@ def test_glossary_browser_lists_searches_and_filters(client, learner):
     )
     assert "<html" not in partial.content.decode()
     assert Client().get("/glossary/").status_code == 200  # public, like the library
+    anonymous = Client().get("/glossary/queues/term-offset/")
+    assert anonymous.status_code == 200 and "Your cards" not in anonymous.content.decode()
 
 
 def test_term_page_shows_fields_uses_and_card_state(client, learner):

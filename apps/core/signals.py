@@ -1,0 +1,13 @@
+from django.contrib.admin.models import LogEntry
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from apps.core.services import audit_record_log_entry
+
+
+@receiver(post_save, sender=LogEntry, dispatch_uid="core.audit_admin_log_entry")
+def audit_admin_change(sender, instance: LogEntry, created: bool, **kwargs) -> None:
+    # Every ModelAdmin add/change/delete (and every action that calls log_change), in every
+    # app, including ones added later, lands in the audit trail without per-admin code.
+    if created:
+        audit_record_log_entry(entry=instance)

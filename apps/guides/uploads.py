@@ -1,0 +1,99 @@
+"""Safe extraction of an uploaded zip of Markdown guides.
+
+Everything is checked before anything is written: a bad archive is refused as a whole with a
+reason an editor can act on, and the library is untouched.
+"""
+
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from apps.guides.discovery import MARKDOWN_SUFFIXES
+
+MAX_MEMBERS = 2000
+MAX_TOTAL_BYTES = 50 * 1024 * 1024
+# Finder and Windows litter that carries no content; skipped rather than refused.
+IGNORED_PARTS = {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini"}
+
+
+class ArchiveRejected(ValueError):
+    """The upload is not an archive we will extract; the message says why."""
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    max_archive_bytes: int
+    max_file_bytes: int
+    max_total_bytes: int = MAX_TOTAL_BYTES
+    max_members: int = MAX_MEMBERS
+
+
+def zip_extract_guides(*, archive: BinaryIO, size: int, target: Path, limits: ArchiveLimits) -> int:
+    """Extract the Markdown files of `archive` under `target`; return how many were written."""
+    if size > limits.max_archive_bytes:
+        raise ArchiveRejected(
+            f"the archive is {size:,} bytes, over the {limits.max_archive_bytes:,}-byte limit"
+        )
+    try:
+        bundle = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile:
+        raise ArchiveRejected("this is not a zip archive") from None
+    with bundle:
+        members = bundle.infolist()
+        if len(members) > limits.max_members:
+            raise ArchiveRejected(
+                f"the archive holds {len(members):,} entries, over the {limits.max_members:,} limit"
+            )
+        wanted = [member for member in members if _member_checked(member, limits)]
+        total = sum(member.file_size for member in wanted)
+        if total > limits.max_total_bytes:
+            raise ArchiveRejected(
+                f"the archive expands to {total:,} bytes, over the {limits.max_total_bytes:,} limit"
+            )
+        if not wanted:
+            raise ArchiveRejected("the archive holds no Markdown (.md) files")
+        root = target.resolve()
+        for member in wanted:
+            destination = (root / member.filename).resolve()
+            if not destination.is_relative_to(root):  # belt and braces after the name checks
+                raise ArchiveRejected(f"{member.filename}: path leaves the archive's folder")
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            with bundle.open(member) as source, destination.open("wb") as sink:
+                # file_size is what the archive claims; never trust it further than the limit.
+                data = source.read(limits.max_file_bytes + 1)
+                if len(data) > limits.max_file_bytes:
+                    raise ArchiveRejected(
+                        f"{member.filename}: over the {limits.max_file_bytes:,}-byte limit"
+                    )
+                sink.write(data)
+    return len(wanted)
+
+
+def _member_checked(member: zipfile.ZipInfo, limits: ArchiveLimits) -> bool:
+    """True for a Markdown file to extract, False for a folder or litter; refuses the rest."""
+    name = member.filename
+    if "\\" in name:
+        raise ArchiveRejected(f"{name}: backslashes in paths are not allowed")
+    path = PurePosixPath(name)
+    if path.is_absolute() or (path.parts and path.parts[0].endswith(":")):
+        raise ArchiveRejected(f"{name}: absolute paths are not allowed")
+    if ".." in path.parts:
+        raise ArchiveRejected(f"{name}: '..' in paths is not allowed")
+    mode = member.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise ArchiveRejected(f"{name}: symbolic links are not allowed")
+    if member.flag_bits & 0x1:
+        raise ArchiveRejected(f"{name}: encrypted entries are not supported")
+    if any(part in IGNORED_PARTS for part in path.parts):
+        return False
+    if member.is_dir():
+        return False
+    if path.suffix.lower() not in MARKDOWN_SUFFIXES:
+        raise ArchiveRejected(f"{name}: only Markdown files (.md, .markdown) are accepted")
+    if member.file_size > limits.max_file_bytes:
+        raise ArchiveRejected(
+            f"{name}: {member.file_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit"
+        )
+    return True
