@@ -28,6 +28,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djlint templates --lint
+	$(VENV)/bin/mypy apps portal
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

@@ -7,7 +7,7 @@ from apps.accounts.models import User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Learning portal", {"fields": ("display_name", "timezone")}),
     )
     list_display = ("email", "display_name", "is_staff", "date_joined")

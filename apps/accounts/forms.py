@@ -17,7 +17,7 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = _timezone_choices()
+        self.fields["timezone"].choices = _timezone_choices()  # type: ignore[attr-defined]
 
 
 class AccountDeleteForm(forms.Form):

@@ -3,17 +3,18 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts import selectors, services
 from apps.accounts.forms import AccountDeleteForm, ProfileForm
+from apps.core.http import AuthenticatedHttpRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     initial = {"display_name": user.display_name, "timezone": user.timezone}
     form = ProfileForm(request.POST or None, initial=initial)
@@ -34,7 +35,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_json(request: HttpRequest) -> HttpResponse:
+def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = JsonResponse(
         selectors.user_data_export(user=request.user),
         encoder=DjangoJSONEncoder,
@@ -47,7 +48,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
 @login_required
 @reauthentication_required
 @require_http_methods(["GET", "POST"])
-def delete(request: HttpRequest) -> HttpResponse:
+def delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Asks for the password (or MFA, or the provider) again if the sign-in is not recent,
     then for the email address typed out, before deleting everything."""
     form = AccountDeleteForm(request.POST or None, user=request.user)

@@ -2,24 +2,25 @@ import hmac
 import os
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+from apps.core.http import HtmxHttpRequest
 from apps.core.selectors import dependencies_check
 
 
 @require_GET
 @never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
+def healthz(request: HtmxHttpRequest) -> JsonResponse:
     """The process is up and serving requests; /readyz checks its dependencies."""
     return JsonResponse({"status": "ok"})
 
 
 @require_GET
 @never_cache
-def readyz(request: HttpRequest) -> JsonResponse:
+def readyz(request: HtmxHttpRequest) -> JsonResponse:
     """Ready to take traffic: database, broker and cache all answer. 503 names what does not."""
     checks = dependencies_check()
     ready = all(value == "ok" for value in checks.values())
@@ -31,7 +32,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @never_cache
-def metrics(request: HttpRequest) -> HttpResponse:
+def metrics(request: HtmxHttpRequest) -> HttpResponse:
     """Prometheus exposition, for a scraper holding METRICS_TOKEN as a bearer token.
     Without a configured token the endpoint does not exist (404), so it is never public."""
     token = settings.METRICS_TOKEN

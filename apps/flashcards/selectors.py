@@ -376,7 +376,9 @@ def term_detail(
         states = {
             state.card_id: state for state in CardState.objects.filter(user=user, card__in=cards)
         }
-    retention = review_settings_get(user=user).desired_retention if states else 0.9
+    retention = 0.9
+    if states and isinstance(user, User):
+        retention = review_settings_get(user=user).desired_retention
     rows = [
         CardRow(
             card=card,

@@ -2,20 +2,21 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from apps.flashcards import scheduling, selectors, services
 from apps.flashcards.forms import AnswerForm, ReviewSettingsForm
 from apps.flashcards.models import CardState
 from apps.guides.models import GlossaryTerm, Guide, Track
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def _safe_next(request: HtmxHttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or ""
     allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -25,7 +26,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 @require_GET
 @login_required
-def decks(request: HttpRequest) -> HttpResponse:
+def decks(request: AuthenticatedHttpRequest) -> HttpResponse:
     settings = services.review_settings_get(user=request.user)
     return render(
         request,
@@ -39,7 +40,7 @@ def decks(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def settings_update(request: HttpRequest) -> HttpResponse:
+def settings_update(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ReviewSettingsForm(
         request.POST, instance=services.review_settings_get(user=request.user)
     )
@@ -61,7 +62,7 @@ def settings_update(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def deck_add(request: HttpRequest) -> HttpResponse:
+def deck_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Add a whole guide's glossary (guide=<slug>) or one term (term=<id>) to the deck."""
     guide = term = track = None
     if request.POST.get("term_anchor"):
@@ -92,14 +93,14 @@ def deck_add(request: HttpRequest) -> HttpResponse:
             "flashcards/deck_button.html",
             {"term": term, "in_deck": True, "next": request.POST.get("next", "")},
         )
-    label = term.term if term else guide.title if guide else track.title
+    label = term.term if term else guide.title if guide else track.title if track else ""
     messages.success(request, f"Added {added} card{'s' * (added != 1)} from {label} to your deck.")
     return redirect(_safe_next(request, reverse("flashcards:decks")))
 
 
 @require_POST
 @login_required
-def deck_remove(request: HttpRequest) -> HttpResponse:
+def deck_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     term = _term_or_404(request.POST.get("term", ""))
     removed = services.deck_remove_new_cards(user=request.user, term=term)
     if request.htmx:
@@ -119,7 +120,9 @@ def _term_or_404(raw: str) -> GlossaryTerm:
     return get_object_or_404(GlossaryTerm, pk=int(raw), is_archived=False, guide__is_archived=False)
 
 
-def _review_context(request: HttpRequest, deck: selectors.Deck, current: CardState | None):
+def _review_context(
+    request: AuthenticatedHttpRequest, deck: selectors.Deck, current: CardState | None
+):
     now = timezone.now()
     user = request.user
     context = {
@@ -143,7 +146,9 @@ def _review_context(request: HttpRequest, deck: selectors.Deck, current: CardSta
     return context
 
 
-def _review_response(request: HttpRequest, deck: selectors.Deck, current: CardState | None):
+def _review_response(
+    request: AuthenticatedHttpRequest, deck: selectors.Deck, current: CardState | None
+):
     context = _review_context(request, deck, current)
     if request.htmx:
         return render(request, "flashcards/review.html#review-card", context)
@@ -152,7 +157,7 @@ def _review_response(request: HttpRequest, deck: selectors.Deck, current: CardSt
 
 @require_GET
 @login_required
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest) -> HttpResponse:
     deck = selectors.deck_resolve(key=request.GET.get("deck", "all"))
     current = selectors.review_next(user=request.user, deck=deck, now=timezone.now())
     return _review_response(request, deck, current)
@@ -160,7 +165,7 @@ def review(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def review_answer(request: HttpRequest) -> HttpResponse:
+def review_answer(request: AuthenticatedHttpRequest) -> HttpResponse:
     deck = selectors.deck_resolve(key=request.POST.get("deck", "all"))
     form = AnswerForm(request.POST)
     if not form.is_valid():
@@ -187,7 +192,7 @@ def review_answer(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def review_undo(request: HttpRequest) -> HttpResponse:
+def review_undo(request: AuthenticatedHttpRequest) -> HttpResponse:
     deck = selectors.deck_resolve(key=request.POST.get("deck", "all"))
     restored = services.review_undo(user=request.user)
     if not request.htmx:
@@ -202,7 +207,7 @@ def review_undo(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def glossary(request: HttpRequest) -> HttpResponse:
+def glossary(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     guide_slug = request.GET.get("guide", "").strip()[:200]
     terms = selectors.glossary_index(user=request.user, query=query, guide_slug=guide_slug)
@@ -222,7 +227,7 @@ def glossary(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def term(request: HttpRequest, guide_slug: str, anchor: str) -> HttpResponse:
+def term(request: HtmxHttpRequest, guide_slug: str, anchor: str) -> HttpResponse:
     context = selectors.term_detail(
         user=request.user, guide_slug=guide_slug, anchor=anchor, now=timezone.now()
     )

@@ -28,11 +28,11 @@ class GuideImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["source"].choices = import_source_choices()
+        self.fields["source"].choices = import_source_choices()  # type: ignore[attr-defined]
         self.fields["source"].initial = str(settings.CONTENT_DIR)
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("source") == UPLOAD and not data.get("archive"):
             self.add_error("archive", "Choose a zip file to upload.")
         elif data.get("source") and data["source"] != UPLOAD and not Path(data["source"]).exists():

@@ -419,7 +419,7 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
     fences = _fences_or_repair(lines, warnings)
     lines = normalize_lists(lines, fences)
     fences = fence_ranges(lines)
-    in_fence = set()
+    in_fence: set[int] = set()
     for start, end in fences:
         in_fence.update(range(start, end + 1))
 

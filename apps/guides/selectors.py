@@ -1,6 +1,8 @@
 """Reads for the guide library. Every page runs a fixed number of queries."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import F, Prefetch, QuerySet
@@ -10,7 +12,7 @@ from apps.guides.rendering import SUMMARY_TITLES
 
 # Matches are wrapped in rare brackets, not tags: snippets are escaped text (see the
 # `snippet` template filter), which then turns these brackets into <mark>.
-HEADLINE_OPTIONS = {
+HEADLINE_OPTIONS: dict[str, Any] = {
     "config": "english",
     "start_sel": "\u27e6",
     "stop_sel": "\u27e7",
@@ -81,9 +83,9 @@ def guide_neighbours(*, guide: Guide) -> Neighbours:
 @dataclass(frozen=True)
 class SearchResults:
     query: str
-    guides: list[Guide]
-    sections: list[Section]
-    terms: list[GlossaryTerm]
+    guides: Sequence[Guide]
+    sections: Sequence[Section]
+    terms: Sequence[GlossaryTerm]
 
     @property
     def total(self) -> int:

@@ -370,13 +370,15 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
             matched[task.key] = best
             unmatched_new.remove(task)
 
-    updates, creates = [], []
+    updates: list[TaskItem] = []
+    creates: list[TaskItem] = []
     for task in rendered.tasks:
-        item = matched.get(task.key)
-        if item is None:
+        found = matched.get(task.key)
+        if found is None:
             item = TaskItem(guide=guide)
             creates.append(item)
         else:
+            item = found
             updates.append(item)
         item.key = task.key
         item.text = task.text

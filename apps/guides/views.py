@@ -1,8 +1,9 @@
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from apps.core.http import HtmxHttpRequest
 from apps.guides import selectors
 from apps.guides.models import Guide
 from apps.notes.selectors import notes_for_guide
@@ -14,13 +15,13 @@ from apps.progress.selectors import (
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     tracks = selectors.track_list_with_guides()
     return render(request, "guides/home.html", {"tracks": tracks})
 
 
 @require_GET
-def guide_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def guide_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     try:
         guide = selectors.guide_get_for_reading(
             slug=slug, include_unpublished=request.user.is_staff
@@ -46,7 +47,7 @@ def guide_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     results = selectors.library_search(query=request.GET.get("q", ""))
     template = "guides/search.html"
     if request.htmx:

@@ -1,19 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from apps.guides.models import Guide
 from apps.guides.selectors import guide_visible_list
 from apps.notes import selectors, services
 from apps.notes.models import BODY_MAX_CHARS, Note
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def _safe_next(request: HtmxHttpRequest, fallback: str) -> str:
     url = request.POST.get("next") or request.GET.get("next") or ""
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -46,7 +47,7 @@ def _form_context(
     }
 
 
-def _posted_values(request: HttpRequest) -> dict:
+def _posted_values(request: HtmxHttpRequest) -> dict:
     return {
         "body_markdown": request.POST.get("body_markdown", ""),
         "section_anchor": request.POST.get("section_anchor", ""),
@@ -56,7 +57,7 @@ def _posted_values(request: HttpRequest) -> dict:
 
 @login_required
 @require_GET
-def note_list(request: HttpRequest) -> HttpResponse:
+def note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[: selectors.QUERY_MAX_CHARS]
     notes = selectors.note_list_for_user(user=request.user, query=query)
     template = "notes/notes.html"
@@ -67,7 +68,7 @@ def note_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def note_create(request: HttpRequest) -> HttpResponse:
+def note_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     guide_id = _optional_id(request.POST.get("guide"))
     guide = get_object_or_404(guide_visible_list(), pk=guide_id or 0)
     next_url = _safe_next(request, fallback=guide.get_absolute_url())
@@ -91,7 +92,7 @@ def note_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def note_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(
         Note.objects.select_related("guide", "task_item"), pk=pk, user=request.user
     )
@@ -130,7 +131,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def note_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def note_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not services.note_delete(user=request.user, note_id=pk):
         raise Http404("No such note.")
     messages.success(request, "Note deleted.")

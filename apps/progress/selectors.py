@@ -65,7 +65,7 @@ def guide_state_for_user(*, user: User, guide: Guide) -> GuideState:
     return GuideState(items=items, read_sections=read, sections=sections)
 
 
-STATE_LABELS = {
+STATE_LABELS: dict[str, str] = {
     TaskProgress.State.TODO: "Not started",
     TaskProgress.State.IN_PROGRESS: "In progress",
     TaskProgress.State.DONE: "Done",
@@ -246,7 +246,7 @@ class Dashboard:
         return [t for t in self.tracks if t.track.kind == Track.Kind.CATEGORY]
 
 
-def _count(model, *, filters: Q) -> Subquery:
+def _count(model, *, filters: Q) -> Coalesce:
     return Coalesce(
         Subquery(
             model.objects.filter(filters)

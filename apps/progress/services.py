@@ -172,19 +172,19 @@ def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
         if not match or match["state"] == " ":
             continue
         normalized = normalize_task_text(match["text"])
-        item = by_text.get(normalized)
-        if item is None:
+        match_item = by_text.get(normalized)
+        if match_item is None:
             close = difflib.get_close_matches(
                 normalized, by_text.keys(), n=1, cutoff=IMPORT_SIMILARITY
             )
-            item = by_text[close[0]] if close else None
-        if item is None:
+            match_item = by_text[close[0]] if close else None
+        if match_item is None:
             result.unmatched.append(match["text"][:200])
-        elif item.pk in done_ids:
+        elif match_item.pk in done_ids:
             result.unchanged += 1
         else:
-            done_ids.add(item.pk)
-            to_write.append(TaskProgress(user=user, item=item, state=TaskProgress.State.DONE))
+            done_ids.add(match_item.pk)
+            to_write.append(TaskProgress(user=user, item=match_item, state=TaskProgress.State.DONE))
             result.matched += 1
     TaskProgress.objects.bulk_create(
         to_write,

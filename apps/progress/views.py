@@ -1,17 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from apps.guides.models import Section, TaskItem
 from apps.progress import selectors, services
 from apps.progress.models import TaskProgress
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def _safe_next(request: HtmxHttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -21,7 +22,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 
 @require_POST
 @login_required
-def task_set(request: HttpRequest, item_id: int) -> HttpResponse:
+def task_set(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     try:
         item = services.task_item_get_visible(item_id=item_id)
     except TaskItem.DoesNotExist:
@@ -47,7 +48,7 @@ def task_set(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def section_set(request: HttpRequest, section_id: int) -> HttpResponse:
+def section_set(request: AuthenticatedHttpRequest, section_id: int) -> HttpResponse:
     try:
         section = services.section_get_visible(section_id=section_id)
     except Section.DoesNotExist:
@@ -65,21 +66,21 @@ def section_set(request: HttpRequest, section_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = selectors.dashboard_for_user(user=request.user)
     return render(request, "progress/dashboard.html", {"dashboard": data})
 
 
 @require_POST
 @login_required
-def streak_set(request: HttpRequest) -> HttpResponse:
+def streak_set(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.learner_streak_set(user=request.user, enabled=request.POST.get("enabled") == "1")
     return redirect("progress:dashboard")
 
 
 @require_GET
 @login_required
-def export_json(request: HttpRequest) -> HttpResponse:
+def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = JsonResponse(
         selectors.progress_export(user=request.user), json_dumps_params={"indent": 2}
     )
@@ -89,7 +90,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def export_markdown(request: HttpRequest) -> HttpResponse:
+def export_markdown(request: AuthenticatedHttpRequest) -> HttpResponse:
     body = selectors.progress_export_markdown(user=request.user)
     response = HttpResponse(body, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="progress.md"'
@@ -101,11 +102,11 @@ MAX_CHECKLIST_BYTES = 1024 * 1024
 
 @require_POST
 @login_required
-def import_markdown(request: HttpRequest) -> HttpResponse:
+def import_markdown(request: AuthenticatedHttpRequest) -> HttpResponse:
     upload = request.FILES.get("checklist")
     text = request.POST.get("text", "")
     if upload is not None:
-        if upload.size > MAX_CHECKLIST_BYTES:
+        if (upload.size or 0) > MAX_CHECKLIST_BYTES:
             messages.error(request, "That file is over 1 MB; upload just the checklist.")
             return redirect("progress:dashboard")
         try:
@@ -130,7 +131,7 @@ def import_markdown(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def share_set(request: HttpRequest) -> HttpResponse:
+def share_set(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.POST.get("enabled") == "1":
         services.learner_share_enable(user=request.user)
         messages.success(
@@ -143,7 +144,7 @@ def share_set(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def shared(request: HttpRequest, token: str) -> HttpResponse:
+def shared(request: HtmxHttpRequest, token: str) -> HttpResponse:
     state = selectors.learner_by_share_token(token=token)
     if state is None:
         raise Http404("This link was revoked or never existed.")

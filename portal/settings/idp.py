@@ -11,6 +11,6 @@ IDP_OIDC_PRIVATE_KEY = env("IDP_OIDC_PRIVATE_KEY")
 SESSION_COOKIE_NAME = "idp_sessionid"
 CSRF_COOKIE_NAME = "idp_csrftoken"
 ACCOUNT_EMAIL_VERIFICATION = "none"
-SOCIALACCOUNT_PROVIDERS: dict = {}
+SOCIALACCOUNT_PROVIDERS = {}  # type: ignore[no-redef]
 # The consent form POSTs here and is redirected to the client (the portal under test).
-SECURE_CSP = {**SECURE_CSP, "form-action": [*SECURE_CSP["form-action"], *env.list("IDP_CLIENTS")]}
+SECURE_CSP = {**SECURE_CSP, "form-action": [*SECURE_CSP["form-action"], *env.list("IDP_CLIENTS")]}  # type: ignore[misc]
