@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("apps.guides.urls")),
     path("", include("apps.progress.urls")),
     path("", include("apps.notes.urls")),
+    path("", include("apps.reminders.urls")),
 ]
