@@ -39,8 +39,6 @@ logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "reminders.unsubscribe"
 PAUSE_DAYS = 7
-DISPATCH_BATCH = 5000
-SEND_CHUNK = 200
 
 Enqueue = Callable[[list[int]], None]
 
@@ -313,13 +311,15 @@ def _requeue_stale(
 def reminder_dispatch(
     *,
     now: datetime.datetime | None = None,
-    batch_size: int = DISPATCH_BATCH,
-    chunk_size: int = SEND_CHUNK,
+    batch_size: int | None = None,
+    chunk_size: int | None = None,
     enqueue: Enqueue | None = None,
 ) -> DispatchResult:
     """Claim every user whose reminder is due, queue their sends, and queue again any pending
     delivery whose worker vanished. Safe to run twice at once."""
     now = now or timezone.now()
+    batch_size = batch_size or settings.REMINDERS_DISPATCH_BATCH
+    chunk_size = chunk_size or settings.REMINDERS_SEND_CHUNK
     enqueue = enqueue or _default_enqueue
     result = DispatchResult()
     while _claim_batch(now=now, limit=batch_size, chunk=chunk_size, enqueue=enqueue,
@@ -487,6 +487,6 @@ def reminder_deliveries_resend(*, delivery_ids: list[int]) -> int:
             requeue_after=timezone.now()
             + datetime.timedelta(seconds=settings.REMINDERS_REQUEUE_AFTER_SECONDS),
         )
-        for part in _chunks(sorted(ids), SEND_CHUNK):
+        for part in _chunks(sorted(ids), settings.REMINDERS_SEND_CHUNK):
             reminder_send_batch_task.delay_on_commit(part)
     return len(ids)
