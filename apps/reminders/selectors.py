@@ -1,16 +1,18 @@
 """Reads for reminders: the preferences page and what one reminder email says."""
 
 import datetime
+import time
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.guides.models import Section, TaskItem, Track
+from apps.guides.models import Guide, Section, TaskItem, Track
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
-from apps.progress.selectors import guide_progress_list
+from apps.progress.selectors import COMPLETE_STATES
 from apps.reminders.models import ReminderDelivery, ReminderPreference
 from apps.reminders.schedule import WEEKDAY_NAMES, backoff_days
 
@@ -82,37 +84,74 @@ def _absolute(path: str) -> str:
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
-def _visible_sections():
-    return Section.objects.filter(
-        is_archived=False,
-        guide__is_published=True,
-        guide__is_archived=False,
-        guide__track__is_archived=False,
+@dataclass
+class Curriculum:
+    """What every email of a batch shares: the published sections in reading order and each
+    phase's size. Read once a minute per worker process, not once per email."""
+
+    sections: list[tuple[int, int, str, str, str, str, int]]  # id, guide, anchor, title, ...
+    phase_guides: list[tuple[str, list[int], int]]  # (phase title, guide ids, items + sections)
+    items_per_guide: dict[int, int]
+
+
+_curriculum_cache: tuple[float, Curriculum] | None = None
+CURRICULUM_TTL_SECONDS = 60.0
+
+
+def reminder_curriculum(*, fresh: bool = False) -> Curriculum:
+    global _curriculum_cache
+    now = time.monotonic()
+    if not fresh and _curriculum_cache and now - _curriculum_cache[0] < CURRICULUM_TTL_SECONDS:
+        return _curriculum_cache[1]
+    visible = Q(guide__is_published=True, guide__is_archived=False, guide__track__is_archived=False)
+    sections = list(
+        Section.objects.filter(visible, is_archived=False)
+        .order_by("guide__track__position", "guide__position", "position")
+        .values_list("pk", "guide_id", "anchor", "title", "guide__slug", "guide__title",
+                     "guide__reading_minutes")
+    )  # fmt: skip
+    items_per_guide = dict(
+        TaskItem.objects.filter(visible, is_archived=False)
+        .values("guide_id")
+        .annotate(n=Count("pk"))
+        .values_list("guide_id", "n")
     )
+    sections_per_guide = Counter(guide_id for _, guide_id, *_ in sections)
+    phases: dict[int, tuple[str, list[int]]] = {}
+    for guide_id, track_id, title in (
+        Guide.objects.filter(is_published=True, is_archived=False, track__is_archived=False,
+                             track__kind=Track.Kind.PHASE)
+        .order_by("track__position", "position")
+        .values_list("pk", "track_id", "track__title")
+    ):  # fmt: skip
+        phases.setdefault(track_id, (title, []))[1].append(guide_id)
+    phase_guides = [
+        (title, guides, sum(items_per_guide.get(g, 0) + sections_per_guide[g] for g in guides))
+        for title, guides in phases.values()
+    ]
+    curriculum = Curriculum(
+        sections=sections, phase_guides=phase_guides, items_per_guide=items_per_guide
+    )
+    _curriculum_cache = (now, curriculum)
+    return curriculum
 
 
-def reminder_next_section(*, user: User) -> NextSection | None:
+def reminder_next_section(
+    *, curriculum: Curriculum, read: set[int], last_guide_id: int | None
+) -> NextSection | None:
     """The first unread section of the guide the user was reading, else of the curriculum."""
-    unread = (
-        _visible_sections()
-        .exclude(Exists(SectionRead.objects.filter(user=user, section=OuterRef("pk"))))
-        .select_related("guide")
-        .only("anchor", "title", "guide__slug", "guide__title", "guide__reading_minutes")
-    )
-    state = LearnerState.objects.filter(user=user).only("last_guide_id").first()
-    section = None
-    if state and state.last_guide_id:
-        section = unread.filter(guide_id=state.last_guide_id).order_by("position").first()
-    continuing = section is not None
-    if section is None:
-        section = unread.order_by("guide__track__position", "guide__position", "position").first()
-    if section is None:
+    unread = [row for row in curriculum.sections if row[0] not in read]
+    chosen = next((row for row in unread if row[1] == last_guide_id), None)
+    continuing = chosen is not None
+    chosen = chosen or (unread[0] if unread else None)
+    if chosen is None:
         return None
+    _, _, anchor, title, slug, guide_title, minutes = chosen
     return NextSection(
-        title=section.title,
-        guide_title=section.guide.title,
-        url=_absolute(section.get_absolute_url()),
-        reading_minutes=section.guide.reading_minutes,
+        title=title,
+        guide_title=guide_title,
+        url=_absolute(reverse("guides:guide", kwargs={"slug": slug}) + f"#{anchor}"),
+        reading_minutes=minutes,
         continuing=continuing,
     )
 
@@ -151,25 +190,34 @@ def reminder_flashcards_due(*, user: User) -> int | None:
     return None
 
 
-def reminder_phase_completion(*, user: User) -> tuple[PhaseCompletion | None, bool]:
-    """The first phase the user has not finished, and whether every phase is finished."""
-    phases = [t for t in guide_progress_list(user=user) if t.track.kind == Track.Kind.PHASE]
-    for track in phases:
-        if track.total and track.done < track.total:
-            return (
-                PhaseCompletion(
-                    title=track.track.title, percent=track.percent, done=track.done,
-                    total=track.total,
-                ),
-                False,
-            )  # fmt: skip
-    return None, bool(phases)
+def reminder_phase_completion(
+    *, user: User, curriculum: Curriculum, read: set[int]
+) -> tuple[PhaseCompletion | None, bool]:
+    """The first phase the user has not finished, and whether every phase is finished. Counts
+    as the dashboard does: exercises done or skipped plus sections read."""
+    done_per_guide = Counter(
+        dict(
+            TaskProgress.objects.filter(
+                user=user, state__in=COMPLETE_STATES, item__is_archived=False
+            )
+            .values("item__guide")
+            .annotate(n=Count("pk"))
+            .values_list("item__guide", "n")
+        )
+    )
+    for section_id, guide_id, *_ in curriculum.sections:
+        if section_id in read:
+            done_per_guide[guide_id] += 1
+    for title, guides, total in curriculum.phase_guides:
+        done = sum(done_per_guide[g] for g in guides)
+        if total and done < total:
+            percent = round(100 * done / total)
+            return PhaseCompletion(title=title, percent=percent, done=done, total=total), False
+    return None, bool(curriculum.phase_guides)
 
 
-def reminder_streak(*, user: User, local_date: datetime.date) -> int | None:
-    """Consecutive active days up to yesterday (today has just begun), if the user opted in."""
-    if not LearnerState.objects.filter(user=user, streak_enabled=True).exists():
-        return None
+def reminder_streak(*, user: User, local_date: datetime.date) -> int:
+    """Consecutive active days ending today, or yesterday when today has no activity yet."""
     active = set(
         ActivityDay.objects.filter(
             user=user, day__lte=local_date, day__gte=local_date - datetime.timedelta(days=400)
@@ -206,20 +254,29 @@ def reminder_email_context(
     ignored_streak: int,
     preference: ReminderPreference,
     unsubscribe_url: str,
+    fresh: bool = False,
 ) -> ReminderEmail:
+    curriculum = reminder_curriculum(fresh=fresh)
+    read = set(SectionRead.objects.filter(user=user).values_list("section_id", flat=True))
+    state = LearnerState.objects.filter(user=user).values("last_guide_id", "streak_enabled")
+    state = state.first() or {"last_guide_id": None, "streak_enabled": False}
     in_progress, in_progress_count = reminder_in_progress(user=user)
-    phase, phases_complete = reminder_phase_completion(user=user)
+    phase, phases_complete = reminder_phase_completion(user=user, curriculum=curriculum, read=read)
     slowed = backoff_days(ignored_streak) if ignored_streak >= SLOWDOWN_AFTER else None
     return ReminderEmail(
         name=user.name,
         local_date=local_date,
-        next_section=reminder_next_section(user=user),
+        next_section=reminder_next_section(
+            curriculum=curriculum, read=read, last_guide_id=state["last_guide_id"]
+        ),
         in_progress=in_progress,
         in_progress_count=in_progress_count,
         flashcards_due=reminder_flashcards_due(user=user),
         phase=phase,
         phases_complete=phases_complete,
-        streak=reminder_streak(user=user, local_date=local_date),
+        streak=reminder_streak(user=user, local_date=local_date)
+        if state["streak_enabled"]
+        else None,
         slowed_down_days=slowed,
         ignored_streak=ignored_streak,
         dashboard_url=_absolute(reverse("progress:dashboard")),

@@ -122,6 +122,7 @@ def preview(request: HttpRequest) -> HttpResponse:
         ignored_streak=preference.consecutive_ignored,
         preference=preference,
         unsubscribe_url=services.portal_url("/reminders/unsubscribe/preview/"),
+        fresh=True,
     )
     if request.GET.get("format") == "text":
         body = render_to_string("emails/reminders/reminder.txt", {"email": context})

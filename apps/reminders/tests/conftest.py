@@ -2,11 +2,17 @@ import datetime
 
 import pytest
 
-from apps.reminders import tasks
+from apps.reminders import selectors, tasks
 from apps.reminders.models import ReminderPreference
 from apps.reminders.services import reminder_schedule_refresh
 
 from .factories import ReminderPreferenceFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fresh_curriculum(monkeypatch):
+    """Each test imports its own guides; the per-process curriculum cache must not leak."""
+    monkeypatch.setattr(selectors, "_curriculum_cache", None)
 
 
 @pytest.fixture

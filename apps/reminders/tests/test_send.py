@@ -130,6 +130,24 @@ def test_email_follows_progress_and_escapes_titles(delivery):
     assert "Phase 1: Basics: 20% complete (1 of 5)" in message.body  # in progress is not done
 
 
+def test_phase_completion_agrees_with_the_dashboard(delivery):
+    from apps.progress.selectors import guide_progress_list
+    from apps.reminders import selectors
+
+    user = delivery.user
+    SectionRead.objects.create(user=user, section=Section.objects.get(anchor="brokers"))
+    TaskProgress.objects.create(
+        user=user, item=TaskItem.objects.get(text="Run a broker locally"), state="skipped"
+    )
+    read = set(SectionRead.objects.filter(user=user).values_list("section_id", flat=True))
+    phase, _ = selectors.reminder_phase_completion(
+        user=user, curriculum=selectors.reminder_curriculum(fresh=True), read=read
+    )
+    (track,) = guide_progress_list(user=user)
+    assert (phase.done, phase.total, phase.percent) == (track.done, track.total, track.percent)
+    assert (phase.done, phase.total) == (2, 5)
+
+
 def test_slowed_down_reminders_say_so(delivery):
     ReminderDelivery.objects.filter(pk=delivery.pk).update(ignored_streak=5)
     services.reminder_delivery_send(delivery_id=delivery.pk, now=NOW)
