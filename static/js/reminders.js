@@ -25,5 +25,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { setup(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { setup(event.target.parentNode || document); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    setup(event.target.parentNode || document);
+    // After a failed save, take keyboard and screen-reader users to the first field to fix.
+    var invalid = document.querySelector("#reminders-panel [aria-invalid='true'], #reminders-panel .has-error input");
+    if (invalid) invalid.focus();
+  });
 })();

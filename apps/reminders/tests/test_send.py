@@ -92,7 +92,7 @@ def test_email_has_html_text_and_rfc8058_headers(delivery, settings):
     assert parsed["Message-ID"] == f"<reminder-{delivery.pk}-20261120@learn.example.com>"
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
-    assert "Hello Ada," in message.body and "Hello Ada," in html
+    assert "Hello Ada, here is your reading for Friday." in message.body and "Hello Ada," in html
     link = "https://learn.example.com/guides/queues/#basics"
     assert link in message.body and f'href="{link}"' in html
     assert "https://learn.example.com/reminders/" in message.body
