@@ -8,6 +8,7 @@ which the row lock forbids.
 """
 
 import datetime
+import email.policy
 import logging
 import random
 import smtplib
@@ -380,6 +381,15 @@ def _skip_reason(
     return ""
 
 
+class ReminderEmailMessage(EmailMultiAlternatives):
+    """Keeps header lines whole up to RFC 5322's 998 characters. With the default 78, Python
+    folds a List-Unsubscribe URL that has no spaces into an RFC 2047 encoded word, which mail
+    clients do not decode in that header, and the one-click link stops working."""
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def reminder_email_build(
     *, delivery: ReminderDelivery, preference: ReminderPreference
 ) -> EmailMultiAlternatives:
@@ -394,7 +404,7 @@ def reminder_email_build(
         unsubscribe_url=unsubscribe_url,
     )
     host = urlsplit(settings.PORTAL_BASE_URL).hostname or "localhost"
-    message = EmailMultiAlternatives(
+    message = ReminderEmailMessage(
         subject=context.subject,
         body=render_to_string("emails/reminders/reminder.txt", {"email": context}),
         from_email=settings.DEFAULT_FROM_EMAIL,

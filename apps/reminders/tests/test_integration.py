@@ -65,6 +65,7 @@ class Mailbox:
         self.fail_first = fail_first
         self.data_commands = 0
         self.received: list[tuple[str, str]] = []  # (recipient, Message-ID)
+        self.unsubscribe_headers: list[str] = []
         self.before_mail = None  # called with the count received so far
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -80,6 +81,7 @@ class Mailbox:
             if self.data_commands <= self.fail_first:
                 return "451 4.3.0 Mailbox busy, try again later"
             parsed = message_from_bytes(envelope.content)
+            self.unsubscribe_headers.append(parsed["List-Unsubscribe"])
             for rcpt in envelope.rcpt_tos:
                 self.received.append((rcpt, parsed["Message-ID"]))
         return "250 2.0.0 Accepted"
@@ -201,3 +203,7 @@ def test_every_due_user_gets_exactly_one_email_through_outage_and_killed_worker(
     assert ReminderDelivery.objects.filter(attempts__gt=1).count() >= 1
     assert mailbox.data_commands >= USERS + OUTAGE
     assert len({message_id for _, message_id in mailbox.received}) == USERS
+    assert all(
+        h.startswith("<http://127.0.0.1:8000/reminders/unsubscribe/") and h.endswith("/>")
+        for h in mailbox.unsubscribe_headers
+    ), mailbox.unsubscribe_headers[:2]

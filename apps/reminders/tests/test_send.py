@@ -1,6 +1,7 @@
 """Sending one delivery: what the email says, its headers, skips, retries and idempotency."""
 
 import datetime
+import email.policy
 import smtplib
 from email import message_from_bytes
 
@@ -87,7 +88,11 @@ def test_email_has_html_text_and_rfc8058_headers(delivery, settings):
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     token = unsubscribe.removeprefix("<https://learn.example.com/reminders/unsubscribe/")[:-2]
     assert services.unsubscribe_token_read(token=token) == delivery.user_id
-    parsed = message_from_bytes(message.message().as_bytes())
+    # On the wire exactly as RFC 8058 wants it: one line, not an RFC 2047 encoded word.
+    wire = message.message(policy=email.policy.SMTP).as_bytes()
+    assert f"\r\nList-Unsubscribe: {unsubscribe}\r\n".encode() in wire
+    assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in wire
+    parsed = message_from_bytes(wire)
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert parsed["Message-ID"] == f"<reminder-{delivery.pk}-20261120@learn.example.com>"
     html, mimetype = message.alternatives[0]
