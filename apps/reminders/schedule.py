@@ -7,6 +7,7 @@ dispatcher can never see the same day twice nor jump over one.
 """
 
 import datetime
+import functools
 import zoneinfo
 
 UTC = datetime.UTC
@@ -19,6 +20,7 @@ BACKOFF_DAYS = ((5, 7), (3, 3))
 SEARCH_DAYS = 7 + 7 + 7
 
 
+@functools.cache
 def zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name or "UTC")

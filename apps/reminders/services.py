@@ -14,6 +14,7 @@ import random
 import smtplib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -241,59 +242,72 @@ RETURNING id
 """  # noqa: S608
 
 
+class _DueRow(NamedTuple):
+    preference_id: int
+    user_id: int
+    due_at: datetime.datetime
+    due_date: datetime.date
+    at: datetime.time
+    weekdays: int
+    frequency: str
+    ignored: int
+    last_reminded_on: datetime.date | None
+    zone_name: str
+    active_since_last: bool
+
+    @property
+    def ignored_if_claimed(self) -> int:
+        """Reminders in a row without any activity, counting the last one."""
+        if self.last_reminded_on is None or self.active_since_last:
+            return 0
+        return self.ignored + 1
+
+
+def _advance(*, row: _DueRow, claimed: bool, now: datetime.datetime) -> tuple:
+    """The preference's next slot, ignored count and last reminder date after this claim."""
+    ignored, last_on = row.ignored, row.last_reminded_on
+    if claimed:
+        ignored, last_on = row.ignored_if_claimed, row.due_date
+    not_before = row.due_date + datetime.timedelta(days=1)
+    backoff = _not_before(last_reminded_on=last_on, ignored=ignored)
+    slot = next_slot(
+        after=max(now, row.due_at),
+        zone=zone_or_utc(row.zone_name),
+        at=row.at,
+        weekdays=_effective_weekdays(weekdays=row.weekdays, frequency=row.frequency),
+        not_before=max(not_before, backoff) if backoff else not_before,
+    )
+    due_at, due_date = slot or (None, None)
+    return row.preference_id, due_at, due_date, ignored, last_on
+
+
 def _claim_batch(
     *, now: datetime.datetime, limit: int, chunk: int, enqueue: Enqueue, result: DispatchResult
 ) -> int:
     """Claim up to `limit` due users in one transaction; returns how many rows were due."""
     requeue_after = now + datetime.timedelta(seconds=settings.REMINDERS_REQUEUE_AFTER_SECONDS)
-    zones: dict[str, object] = {}
     with transaction.atomic(), db.cursor() as cursor:
         cursor.execute(CLAIM_SELECT, [now, limit])
-        rows = cursor.fetchall()
-        if not rows:
+        due = [_DueRow(*row) for row in cursor.fetchall()]
+        if not due:
             return 0
-        plans = []
-        for (pref_id, user_id, due_at, due_date, at, weekdays, frequency, ignored,
-             last_on, zone_name, active) in rows:  # fmt: skip
-            streak = 0 if last_on is None or active else ignored + 1
-            zone = zones.get(zone_name) or zones.setdefault(zone_name, zone_or_utc(zone_name))
-            plans.append((pref_id, user_id, due_at, due_date, at, weekdays, frequency, ignored,
-                          last_on, zone, streak))  # fmt: skip
         cursor.execute(
             CLAIM_INSERT,
-            [now, requeue_after, [p[1] for p in plans], [p[3] for p in plans],
-             [p[10] for p in plans]],
+            [now, requeue_after, [r.user_id for r in due], [r.due_date for r in due],
+             [r.ignored_if_claimed for r in due]],
         )  # fmt: skip
-        inserted = dict((user_id, delivery_id) for delivery_id, user_id in cursor.fetchall())
-        ids, dues, due_dates, streaks, reminded = [], [], [], [], []
-        for (pref_id, user_id, due_at, due_date, at, weekdays, frequency, ignored, last_on,
-             zone, streak) in plans:  # fmt: skip
-            if user_id in inserted:
-                ignored, last_on = streak, due_date
-            slot = next_slot(
-                after=max(now, due_at),
-                zone=zone,
-                at=at,
-                weekdays=_effective_weekdays(weekdays=weekdays, frequency=frequency),
-                not_before=max(
-                    due_date + datetime.timedelta(days=1),
-                    _not_before(last_reminded_on=last_on, ignored=ignored) or due_date,
-                ),
-            )
-            ids.append(pref_id)
-            dues.append(slot[0] if slot else None)
-            due_dates.append(slot[1] if slot else None)
-            streaks.append(ignored)
-            reminded.append(last_on)
-        cursor.execute(ADVANCE_UPDATE, [now, ids, dues, due_dates, streaks, reminded])
+        inserted = {user_id: delivery_id for delivery_id, user_id in cursor.fetchall()}
+        # A row that lost the insert (that day already has a delivery) still moves on.
+        updates = [_advance(row=row, claimed=row.user_id in inserted, now=now) for row in due]
+        cursor.execute(ADVANCE_UPDATE, [now, *map(list, zip(*updates, strict=True))])
         delivery_ids = sorted(inserted.values())
         for part in _chunks(delivery_ids, chunk):
             enqueue(part)
     result.claimed += len(delivery_ids)
-    result.already_claimed += len(rows) - len(delivery_ids)
+    result.already_claimed += len(due) - len(delivery_ids)
     result.batches += 1
     result.delivery_ids.extend(delivery_ids)
-    return len(rows)
+    return len(due)
 
 
 def _requeue_stale(
