@@ -221,3 +221,22 @@ def test_tokens_from_other_signers_do_not_work(subscribed):
     forged = signing.TimestampSigner(salt="progress.share").sign(str(subscribed.pk))
     assert Client().post(f"/reminders/unsubscribe/{forged}/").status_code == 400
     assert ReminderPreference.objects.get(user=subscribed).enabled
+
+
+def test_the_page_runs_a_constant_number_of_queries(client, learner, django_assert_num_queries):
+    from apps.reminders.models import ReminderDelivery
+
+    client.post("/reminders/", VALID)
+    for day in range(1, 20):
+        ReminderDelivery.objects.create(
+            user=learner, local_date=datetime.date(2026, 10, day), status="sent"
+        )
+    with django_assert_num_queries(4):  # session, user, preference, recent deliveries
+        assert client.get("/reminders/").status_code == 200
+
+
+def test_the_dispatch_command(queued, capsys):
+    from django.core.management import call_command
+
+    call_command("reminders_dispatch")
+    assert "claimed 0, already claimed 0, queued again 0" in capsys.readouterr().out
