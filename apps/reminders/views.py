@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -121,7 +122,12 @@ def preview(request: HttpRequest) -> HttpResponse:
         local_date=timezone.now().astimezone(zone_or_utc(request.user.timezone)).date(),
         ignored_streak=preference.consecutive_ignored,
         preference=preference,
-        unsubscribe_url=services.portal_url("/reminders/unsubscribe/preview/"),
+        unsubscribe_url=services.portal_url(
+            reverse(
+                "reminders:unsubscribe",
+                args=[services.unsubscribe_token_make(user_id=request.user.pk)],
+            )
+        ),
         fresh=True,
     )
     if request.GET.get("format") == "text":

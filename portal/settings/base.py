@@ -173,7 +173,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reminders-dispatch": {
         "task": "apps.reminders.tasks.reminder_dispatch_task",
         "schedule": 300.0,
-        "options": {"expires": 240},
+        # django-celery-beat stores this and sends the task with expires=240: no pile-up.
+        "options": {"expire_seconds": 240},
     },
 }
 

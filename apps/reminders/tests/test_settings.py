@@ -48,3 +48,13 @@ def test_a_countdown_beyond_the_visibility_timeout_is_an_error(settings, countdo
     settings.REMINDERS_RETRY_MAX_COUNTDOWN = countdown
     (error,) = [e for e in run_checks() if e.id.startswith("reminders.")]
     assert error.id == "reminders.E001"
+
+
+def test_beat_runs_the_dispatcher_every_five_minutes(settings):
+    from portal.celery_app import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reminders-dispatch"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == 300
+    assert entry["options"]["expire_seconds"] < entry["schedule"]
