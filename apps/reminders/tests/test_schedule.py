@@ -104,3 +104,24 @@ def test_no_day_chosen_means_no_slot():
 
 def test_days_mask_is_monday_first():
     assert days_mask([0, 6]) == 0b1000001
+
+
+@pytest.mark.parametrize("at", [datetime.time(0, 0), datetime.time(2, 30)])
+def test_every_zone_gets_every_day_of_2026_once(at):
+    """00:00 and 02:30 are where zones put their DST switches (Santiago, Havana, Beirut...)."""
+    start = datetime.date(2026, 1, 1)
+    expected = [start + datetime.timedelta(days=n) for n in range(365)]
+    for name in sorted(zoneinfo.available_timezones() - {"localtime", "Factory"}):
+        zone = zoneinfo.ZoneInfo(name)
+        after = datetime.datetime.combine(start, datetime.time(0), tzinfo=zone).astimezone(UTC)
+        after -= datetime.timedelta(seconds=1)
+        days = []
+        for _ in expected:
+            instant, day = next_slot(after=after, zone=zone, at=at, weekdays=EVERY_DAY)
+            local = instant.astimezone(zone)
+            assert local.date() == day, name
+            # On time, or at the end of a gap that swallowed the time; never before it.
+            assert local.time() >= at, name
+            days.append(day)
+            after = instant
+        assert days == expected, name
