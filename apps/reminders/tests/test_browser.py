@@ -36,7 +36,7 @@ def test_first_visit_fills_the_browser_zone_and_saves_in_place(browser, live_ser
     with page.expect_response(lambda r: r.url.endswith("/reminders/") and r.status == 200):
         page.click("text=Save preferences")
     expect(page.locator("#reminders-panel")).to_contain_text("Saved. Reminders are on.")
-    expect(page.locator("#reminders-panel")).to_contain_text("(Asia/Tokyo)")
+    expect(page.locator("#reminders-panel")).to_contain_text("Asia/Tokyo time")
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
     preference = ReminderPreference.objects.get(user=user)
     assert preference.weekdays == 0b1011111
