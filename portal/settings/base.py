@@ -159,6 +159,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(BASE_DIR / "var" / "broker"),
     "data_folder_out": str(BASE_DIR / "var" / "broker"),
     "processed_folder": str(BASE_DIR / "var" / "broker-processed"),
+    # Worker control (ping, broadcast) files; kombu's default is ./control in the working dir.
+    "control_folder": str(BASE_DIR / "var" / "broker-control"),
     "store_processed": False,
     "visibility_timeout": 3600,
 }
