@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("apps.progress.urls")),
     path("", include("apps.notes.urls")),
     path("", include("apps.flashcards.urls")),
+    path("", include("apps.reminders.urls")),
 ]

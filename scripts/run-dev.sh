@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 broker="${CELERY_BROKER_URL:-filesystem:// (files under var/broker, no Redis needed)}"
 echo "Celery broker: $broker"
-mkdir -p var/broker var/broker-processed var/log
+mkdir -p var/broker var/broker-processed var/broker-control var/log
 .venv/bin/celery -A portal worker --beat --loglevel INFO --concurrency 2 \
   --schedule var/celerybeat-schedule >var/log/celery.log 2>&1 &
 worker=$!

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "apps.progress",
     "apps.notes",
     "apps.flashcards",
+    "apps.reminders",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(BASE_DIR / "var" / "broker"),
     "data_folder_out": str(BASE_DIR / "var" / "broker"),
     "processed_folder": str(BASE_DIR / "var" / "broker-processed"),
+    # Worker control (ping, broadcast) files; kombu's default is ./control in the working dir.
+    "control_folder": str(BASE_DIR / "var" / "broker-control"),
     "store_processed": False,
     "visibility_timeout": 3600,
 }
@@ -201,7 +204,25 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "reminders-dispatch": {
+        "task": "apps.reminders.tasks.reminder_dispatch_task",
+        "schedule": 300.0,
+        # django-celery-beat stores this and sends the task with expires=240: no pile-up.
+        "options": {"expire_seconds": 240},
+    },
+}
+
+# Reading reminders. Retry countdowns stay under the broker's visibility timeout (checked).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=8)
+REMINDERS_RETRY_BASE_SECONDS = env.float("REMINDERS_RETRY_BASE_SECONDS", default=60.0)
+REMINDERS_RETRY_MAX_COUNTDOWN = env.float("REMINDERS_RETRY_MAX_COUNTDOWN", default=1800.0)
+REMINDERS_REQUEUE_AFTER_SECONDS = env.float("REMINDERS_REQUEUE_AFTER_SECONDS", default=900.0)
+REMINDERS_DISPATCH_BATCH = env.int("REMINDERS_DISPATCH_BATCH", default=5000)
+REMINDERS_SEND_CHUNK = env.int("REMINDERS_SEND_CHUNK", default=200)
+REMINDERS_UNSUBSCRIBE_MAX_AGE_DAYS = 60
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,5 +1,7 @@
 """Production: every secret from the environment, no defaults; fails fast when one is missing."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import env
 
@@ -14,12 +16,18 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
+# Links in reminder emails (List-Unsubscribe must be HTTPS, RFC 8058).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL")
+if not PORTAL_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("PORTAL_BASE_URL must be an https:// URL in production.")
+
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

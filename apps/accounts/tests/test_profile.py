@@ -1,5 +1,6 @@
 """The profile page, the data export and account deletion."""
 
+import datetime
 import json
 
 import pytest
@@ -19,6 +20,8 @@ from apps.guides.models import Guide, ImportRun, Section, TaskItem
 from apps.notes.services import note_create
 from apps.progress.models import LearnerState
 from apps.progress.services import learner_share_enable, section_read_set, task_progress_set
+from apps.reminders.models import ReminderDelivery
+from apps.reminders.services import reminder_preference_update
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +51,11 @@ def _fill(user) -> None:
     card = CardState.objects.filter(user=user).first()
     review_answer(user=user, card_state_id=card.pk, rating=3, expected_reps=0)
     review_settings_update(user=user, desired_retention=0.85, new_cards_per_day=5)
+    reminder_preference_update(
+        user=user, enabled=True, weekdays=0b1111111, local_time=datetime.time(8),
+        timezone_name="UTC", frequency="daily", skip_if_studied_today=False,
+    )  # fmt: skip
+    ReminderDelivery.objects.create(user=user, local_date=datetime.date(2026, 11, 1))
     AuditEvent.objects.create(
         actor=user, actor_label=user.email, action="changed", object_type="t", object_repr="r"
     )

@@ -18,9 +18,19 @@ from apps.notes.models import Note
 from apps.notes.services import note_create
 from apps.progress.models import TaskProgress
 from apps.progress.services import learner_share_enable, learner_share_revoke, task_progress_set
+from apps.reminders.models import ReminderPreference
+from apps.reminders.services import reminder_preference_update, unsubscribe_token_make
 
 pytestmark = pytest.mark.django_db
 
+REMINDER_FORM = {
+    "enabled": "on", "frequency": "daily", "weekdays": ["0", "2"], "local_time": "07:30",
+    "timezone": "UTC",
+}  # fmt: skip
+REMINDER_SERVICE_ARGS = {
+    "enabled": True, "weekdays": 0b1111111, "local_time": dt.time(8), "timezone_name": "UTC",
+    "frequency": "daily", "skip_if_studied_today": False,
+}  # fmt: skip
 EVIL_NEXT = ["//evil.example", "https:evil.example", "/\\evil.example", "https://evil.example/"]
 
 
@@ -54,6 +64,7 @@ URLS_WITH_IDS = {
     "notes:edit",
     "notes:delete",
     "flashcards:term",
+    "reminders:unsubscribe",
 }
 
 
@@ -115,6 +126,21 @@ def test_ids_of_hidden_or_missing_content_are_404(client: Client, alice) -> None
     assert not TaskProgress.objects.exists()
 
 
+def test_unsubscribe_tokens_only_work_for_their_own_user(client: Client, alice, bob) -> None:
+    for user in (alice, bob):
+        reminder_preference_update(user=user, **REMINDER_SERVICE_ARGS)
+    token = unsubscribe_token_make(user_id=bob.pk)
+    forged = token.replace(str(bob.pk), str(alice.pk), 1)
+    for bad in (forged, token[:-2] + "xx", "guessed"):
+        response = Client().post(reverse("reminders:unsubscribe", args=[bad]))
+        assert response.status_code == 400, bad
+    assert ReminderPreference.objects.filter(enabled=True).count() == 2
+    assert Client().post(reverse("reminders:unsubscribe", args=[token])).status_code == 200
+    assert list(ReminderPreference.objects.filter(enabled=True).values_list("user", flat=True)) == [
+        alice.pk
+    ]
+
+
 def test_terms_of_hidden_guides_are_404(client: Client, alice) -> None:
     term = GlossaryTerm.objects.get()
     url = reverse("flashcards:term", args=[term.guide.slug, term.anchor])
@@ -153,6 +179,9 @@ def _post_endpoints(alice, bobs_note) -> list[tuple[str, dict]]:
         (reverse("flashcards:answer"), {"card": card.pk, "reps": 0, "rating": 3}),
         (reverse("flashcards:undo"), {}),
         (reverse("flashcards:deck-remove"), {"term": term.pk}),
+        (reverse("reminders:preferences"), REMINDER_FORM),
+        (reverse("reminders:pause"), {}),
+        (reverse("reminders:resume"), {}),
         (reverse("accounts:profile"), {"display_name": "A", "timezone": "UTC"}),
         (reverse("accounts:delete"), {"confirm_email": alice.email}),
         (reverse("account_logout"), {}),
@@ -166,6 +195,7 @@ def test_every_post_endpoint_is_covered_by_the_csrf_test(client: Client, alice) 
         "progress:import-markdown", "progress:share-set", "notes:create", "notes:edit",
         "notes:delete", "accounts:profile", "accounts:delete", "flashcards:settings",
         "flashcards:deck-add", "flashcards:deck-remove", "flashcards:answer", "flashcards:undo",
+        "reminders:preferences", "reminders:pause", "reminders:resume",
     }  # fmt: skip
     client.force_login(alice)
     for name, pattern in _project_patterns():
@@ -186,6 +216,7 @@ def test_csrf_is_enforced_on_every_post(alice, bobs_note, htmx: bool) -> None:
     assert alice.notes.count() == 1  # nothing was written
     assert TaskProgress.objects.count() == 0
     assert not ReviewLog.objects.exists() and not ReviewSettings.objects.exists()
+    assert not ReminderPreference.objects.exists()
 
 
 def test_csrf_token_lets_the_same_posts_through(alice, bobs_note) -> None:
@@ -198,7 +229,7 @@ def test_csrf_token_lets_the_same_posts_through(alice, bobs_note) -> None:
         headers={"X-CSRFToken": token},
     )
     token = client.cookies["csrftoken"].value  # rotated at sign-in
-    for url, data in _post_endpoints(alice, bobs_note)[:14]:
+    for url, data in _post_endpoints(alice, bobs_note)[:17]:
         response = client.post(url, data, headers={"X-CSRFToken": token, "HX-Request": "true"})
         assert response.status_code in (200, 302), (url, response.status_code)
 

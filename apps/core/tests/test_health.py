@@ -110,6 +110,8 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://portal:portal@127.0.0.1:5432/portal",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_HOST": "smtp.example.com",
+    "PORTAL_BASE_URL": "https://learn.example.com",
+    "DEFAULT_FROM_EMAIL": "Learning Portal <learn@example.com>",
 }
 
 
