@@ -51,7 +51,7 @@ class ReminderPreferenceForm(forms.Form):
         return days_mask({int(day) for day in self.cleaned_data["weekdays"]})
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         mask, frequency = data.get("weekdays"), data.get("frequency")
         if mask is None or frequency is None:
             return data

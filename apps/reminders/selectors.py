@@ -4,6 +4,7 @@ import datetime
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -261,8 +262,8 @@ def reminder_email_context(
 ) -> ReminderEmail:
     curriculum = reminder_curriculum(fresh=fresh)
     read = set(SectionRead.objects.filter(user=user).values_list("section_id", flat=True))
-    state = LearnerState.objects.filter(user=user).values("last_guide_id", "streak_enabled")
-    state = state.first() or {"last_guide_id": None, "streak_enabled": False}
+    row = LearnerState.objects.filter(user=user).values("last_guide_id", "streak_enabled").first()
+    state: dict[str, Any] = dict(row) if row else {"last_guide_id": None, "streak_enabled": False}
     in_progress, in_progress_count = reminder_in_progress(user=user)
     phase, phases_complete = reminder_phase_completion(user=user, curriculum=curriculum, read=read)
     slowed = backoff_days(ignored_streak) if ignored_streak >= SLOWDOWN_AFTER else None

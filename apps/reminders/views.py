@@ -3,7 +3,7 @@ from functools import cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import User
+from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from apps.reminders import selectors, services
 from apps.reminders.forms import ReminderPreferenceForm
 from apps.reminders.models import ReminderPreference
@@ -38,7 +39,10 @@ def _initial(preference: ReminderPreference, user: User) -> dict:
 
 
 def _page(
-    request: HttpRequest, *, form: ReminderPreferenceForm | None = None, saved: str = ""
+    request: AuthenticatedHttpRequest,
+    *,
+    form: ReminderPreferenceForm | None = None,
+    saved: str = "",
 ) -> HttpResponse:
     preference = selectors.reminder_preference_for_user(user=request.user)
     form = form or ReminderPreferenceForm(initial=_initial(preference, request.user))
@@ -66,7 +70,7 @@ def _page(
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
     form = ReminderPreferenceForm(request.POST)
@@ -91,8 +95,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def pause(request: HttpRequest) -> HttpResponse:
+def pause(request: AuthenticatedHttpRequest) -> HttpResponse:
     preference = services.reminder_pause(user=request.user)
+    assert preference.paused_until is not None  # just set by the pause
     until = preference.paused_until.astimezone(zone_or_utc(request.user.timezone))
     saved = f"Paused until {until:%A %-d %B}."
     if request.htmx:
@@ -103,7 +108,7 @@ def pause(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def resume(request: HttpRequest) -> HttpResponse:
+def resume(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.reminder_resume(user=request.user)
     saved = "Welcome back. Reminders are on again."
     if request.htmx:
@@ -114,7 +119,7 @@ def resume(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The email as it would go out now, to check what it says before turning reminders on."""
     preference = selectors.reminder_preference_for_user(user=request.user)
     context = selectors.reminder_email_context(
@@ -144,7 +149,7 @@ def _masked(email: str) -> str:
 @csrf_exempt  # RFC 8058: mail clients POST without cookies; the signed token is the credential.
 @never_cache
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+def unsubscribe(request: HtmxHttpRequest, token: str) -> HttpResponse:
     try:
         user_id = services.unsubscribe_token_read(token=token)
     except services.InvalidToken as exc:
