@@ -6,22 +6,13 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
 from apps.flashcards import scheduling, selectors, services
 from apps.flashcards.forms import AnswerForm, ReviewSettingsForm
 from apps.flashcards.models import CardState
 from apps.guides.models import GlossaryTerm, Guide, Track
-
-
-def _safe_next(request: HtmxHttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed and target.startswith("/") else fallback
 
 
 @require_GET
@@ -95,7 +86,7 @@ def deck_add(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
     label = term.term if term else guide.title if guide else track.title if track else ""
     messages.success(request, f"Added {added} card{'s' * (added != 1)} from {label} to your deck.")
-    return redirect(_safe_next(request, reverse("flashcards:decks")))
+    return redirect(safe_next(request, reverse("flashcards:decks")))
 
 
 @require_POST
@@ -111,7 +102,7 @@ def deck_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
              "next": request.POST.get("next", "")},
         )  # fmt: skip
     messages.success(request, f"Removed {term.term} from your deck.")
-    return redirect(_safe_next(request, reverse("flashcards:decks")))
+    return redirect(safe_next(request, reverse("flashcards:decks")))
 
 
 def _term_or_404(raw: str) -> GlossaryTerm:

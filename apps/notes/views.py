@@ -4,23 +4,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
 from apps.guides.models import Guide
 from apps.guides.selectors import guide_visible_list
 from apps.notes import selectors, services
 from apps.notes.models import BODY_MAX_CHARS, Note
-
-
-def _safe_next(request: HtmxHttpRequest, fallback: str) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return fallback
 
 
 def _optional_id(value: str | None) -> int | None:
@@ -71,7 +61,7 @@ def note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def note_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     guide_id = _optional_id(request.POST.get("guide"))
     guide = get_object_or_404(guide_visible_list(), pk=guide_id or 0)
-    next_url = _safe_next(request, fallback=guide.get_absolute_url())
+    next_url = safe_next(request, fallback=guide.get_absolute_url())
     values = _posted_values(request)
     try:
         services.note_create(
@@ -96,7 +86,7 @@ def note_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(
         Note.objects.select_related("guide", "task_item"), pk=pk, user=request.user
     )
-    next_url = _safe_next(request, fallback=reverse("notes:list"))
+    next_url = safe_next(request, fallback=reverse("notes:list"))
     if request.method == "GET":
         values = {
             "body_markdown": note.body_markdown,
@@ -135,4 +125,4 @@ def note_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not services.note_delete(user=request.user, note_id=pk):
         raise Http404("No such note.")
     messages.success(request, "Note deleted.")
-    return HttpResponseRedirect(_safe_next(request, fallback=reverse("notes:list")))
+    return HttpResponseRedirect(safe_next(request, fallback=reverse("notes:list")))

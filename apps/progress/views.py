@@ -3,21 +3,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
 from apps.guides.models import Section, TaskItem
 from apps.progress import selectors, services
 from apps.progress.models import TaskProgress
-
-
-def _safe_next(request: HtmxHttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed and target.startswith("/") else fallback
 
 
 @require_POST
@@ -33,7 +24,7 @@ def task_set(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
             "state must be one of: " + ", ".join(TaskProgress.State.values)
         )
     services.task_progress_set(user=request.user, item=item, state=state)
-    next_url = _safe_next(request, item.guide.get_absolute_url())
+    next_url = safe_next(request, item.guide.get_absolute_url())
     if request.htmx:
         html = selectors.task_control_html(
             item_id=item.pk,
@@ -55,7 +46,7 @@ def section_set(request: AuthenticatedHttpRequest, section_id: int) -> HttpRespo
         raise Http404("No such section.") from None
     read = request.POST.get("read") == "1"
     services.section_read_set(user=request.user, section=section, read=read)
-    next_url = _safe_next(request, section.get_absolute_url())
+    next_url = safe_next(request, section.get_absolute_url())
     if request.htmx:
         html = selectors.section_control_html(
             section_id=section.pk, read=read, csrf_token=get_token(request), next_url=next_url
