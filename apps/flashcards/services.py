@@ -13,6 +13,18 @@ from apps.flashcards.models import Card, CardState, ReviewLog, ReviewSettings
 from apps.guides.models import GlossaryTerm, Guide, Track
 from apps.progress.services import activity_record
 
+# The fields of a card's schedule: written by an answer, restored by undo.
+SCHEDULE_FIELDS = [
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+]
+
 
 def cards_sync_for_guide(*, guide: Guide) -> int:
     """Make the cards of a guide match its terms. A term whose definition changed keeps its
@@ -144,11 +156,7 @@ def review_answer(
         state.due = outcome.due
         state.last_review = outcome.last_review
         state.reps += 1
-        state.save(
-            update_fields=[
-                "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses"
-            ]
-        )  # fmt: skip
+        state.save(update_fields=SCHEDULE_FIELDS)
         activity_record(user=user, kind="reviews", at=now)
         label = ReviewLog.Rating(rating).label.lower()
         transaction.on_commit(lambda: REVIEWS_TOTAL.labels(rating=label).inc())
@@ -176,11 +184,7 @@ def review_undo(*, user: User) -> CardState | None:
         state.last_review = log.last_review_before
         state.lapses = log.lapses_before
         state.reps = log.reps_before
-        state.save(
-            update_fields=[
-                "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses"
-            ]
-        )  # fmt: skip
+        state.save(update_fields=SCHEDULE_FIELDS)
         log.delete()
         activity_record(user=user, kind="reviews", count=-1, at=log.reviewed_at)
     return state

@@ -87,6 +87,11 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
         skip_if_studied_today=data["skip_if_studied_today"],
     )
     saved = "Saved. Reminders are on." if preference.enabled else "Saved. Reminders are off."
+    return _saved(request, saved)
+
+
+def _saved(request: AuthenticatedHttpRequest, saved: str) -> HttpResponse:
+    """After a change: the page in place for htmx, else a message and a redirect (PRG)."""
     if request.htmx:
         return _page(request, saved=saved)
     messages.success(request, saved)
@@ -100,10 +105,7 @@ def pause(request: AuthenticatedHttpRequest) -> HttpResponse:
     assert preference.paused_until is not None  # just set by the pause
     until = preference.paused_until.astimezone(zone_or_utc(request.user.timezone))
     saved = f"Paused until {until:%A %-d %B}."
-    if request.htmx:
-        return _page(request, saved=saved)
-    messages.success(request, saved)
-    return redirect("reminders:preferences")
+    return _saved(request, saved)
 
 
 @login_required
@@ -111,10 +113,7 @@ def pause(request: AuthenticatedHttpRequest) -> HttpResponse:
 def resume(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.reminder_resume(user=request.user)
     saved = "Welcome back. Reminders are on again."
-    if request.htmx:
-        return _page(request, saved=saved)
-    messages.success(request, saved)
-    return redirect("reminders:preferences")
+    return _saved(request, saved)
 
 
 @login_required
