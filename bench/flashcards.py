@@ -22,13 +22,14 @@ import django
 
 django.setup()
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from apps.accounts.models import User
+from apps.core.sessions import SessionStore
 from apps.flashcards import selectors, services
 from apps.flashcards.models import Card, CardState, ReviewLog
 from apps.guides.models import GlossaryTerm, Guide, Track
@@ -194,7 +195,7 @@ def main() -> None:
     # Under load: GET the review page and POST answers, each request a real answer.
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     csrf = get_random_string(32)

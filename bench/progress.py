@@ -19,13 +19,14 @@ import django
 
 django.setup()
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.crypto import get_random_string
 
 from apps.accounts.models import User
+from apps.core.sessions import SessionStore
 from apps.guides.models import Section, TaskItem
 from apps.guides.services import guides_import
 from apps.progress.models import ActivityDay, SectionRead, TaskProgress
@@ -68,7 +69,7 @@ def prepare() -> tuple[User, str, str, list[int]]:
     )  # fmt: skip
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return user, session.session_key, get_random_string(32), items

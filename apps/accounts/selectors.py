@@ -6,7 +6,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connection, models
 
 from apps.accounts.models import User
 
@@ -101,3 +101,19 @@ def _provider_name(account) -> str:
         return account.get_provider().name
     except Exception:
         return account.provider
+
+
+def user_by_pk(*, pk: Any) -> User | None:
+    """The user with this primary key, every field loaded, in one fixed statement."""
+    fields = User._meta.concrete_fields
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.attname if field.column is None else field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {User._meta.db_table} WHERE id = %s",  # noqa: S608 - model's own names
+            [User._meta.pk.to_python(pk)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return User.from_db(connection.alias, [field.attname for field in fields], row)

@@ -9,8 +9,10 @@ import difflib
 import re
 import zoneinfo
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -53,35 +55,69 @@ def activity_record(
         )  # fmt: skip
 
 
-def task_item_get_visible(*, item_id: int) -> TaskItem:
-    return (
-        TaskItem.objects.select_related("guide")
-        .only(
-            "key",
-            "text",
-            "section_anchor",
-            "guide__slug",
-            "guide__is_published",
-            "guide__is_archived",
-        )
-        .get(pk=item_id, is_archived=False, guide__is_published=True, guide__is_archived=False)
-    )
+@dataclass(frozen=True)
+class TickedItem:
+    """What the toggle view needs back: enough to redraw the control and find the guide."""
+
+    pk: int
+    key: str
+    section_anchor: str
+    guide_slug: str
+
+    def get_guide_url(self) -> str:
+        return reverse("guides:guide", kwargs={"slug": self.guide_slug})
 
 
-@transaction.atomic
-def task_progress_set(*, user: User, item: TaskItem, state: str) -> TaskProgress:
+# One statement, so one round trip and atomic on its own: find the visible item, upsert the
+# learner's row, count the tick on their local day (not for "todo") and move "continue where
+# you left off". When the item is missing, archived or unpublished, nothing is written and no
+# row comes back. Data-modifying CTEs run exactly once whether or not the final SELECT reads them.
+_TICK_SQL = """
+WITH item AS (
+    SELECT t.id, t.key, t.section_anchor, t.guide_id, g.slug
+    FROM guides_taskitem t JOIN guides_guide g ON g.id = t.guide_id
+    WHERE t.id = %(item)s AND NOT t.is_archived AND g.is_published AND NOT g.is_archived
+), progress AS (
+    INSERT INTO progress_taskprogress (user_id, item_id, state, updated_at)
+    SELECT %(user)s, id, %(state)s, %(now)s FROM item
+    ON CONFLICT (user_id, item_id)
+    DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+), activity AS (
+    INSERT INTO progress_activityday (user_id, day, reads, ticks, reviews)
+    SELECT %(user)s, %(day)s, 0, 1, 0 FROM item WHERE %(counts)s
+    ON CONFLICT (user_id, day) DO UPDATE SET ticks = progress_activityday.ticks + 1
+), visit AS (
+    INSERT INTO progress_learnerstate
+        (user_id, last_guide_id, last_section_anchor, last_visited_at, streak_enabled)
+    SELECT %(user)s, guide_id, left(section_anchor, 200), %(now)s, false FROM item
+    ON CONFLICT (user_id) DO UPDATE SET last_guide_id = EXCLUDED.last_guide_id,
+        last_section_anchor = EXCLUDED.last_section_anchor,
+        last_visited_at = EXCLUDED.last_visited_at
+)
+SELECT id, key, section_anchor, slug FROM item
+"""
+
+
+def task_progress_set(*, user: User, item_id: int, state: str) -> TickedItem:
+    """Set the learner's state of a visible item; raises TaskItem.DoesNotExist for an item that
+    is not there for learners (archived, unpublished or unknown), writing nothing."""
     if state not in TaskProgress.State.values:
         raise ValueError(f"unknown state {state!r}")
-    (progress,) = TaskProgress.objects.bulk_create(
-        [TaskProgress(user=user, item=item, state=state)],
-        update_conflicts=True,
-        unique_fields=["user", "item"],
-        update_fields=["state", "updated_at"],
-    )
-    if state != TaskProgress.State.TODO:
-        activity_record(user=user, kind="ticks")
-    learner_visit_record(user=user, guide=item.guide, anchor=item.section_anchor)
-    return progress
+    now = timezone.now()
+    params: dict[str, Any] = {
+        "item": item_id,
+        "user": user.pk,
+        "state": state,
+        "now": now,
+        "day": user_local_date(user=user, at=now),
+        "counts": state != TaskProgress.State.TODO,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_TICK_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise TaskItem.DoesNotExist(f"no visible task item {item_id}")
+    return TickedItem(*row)
 
 
 def section_get_visible(*, section_id: int) -> Section:

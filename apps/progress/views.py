@@ -14,17 +14,16 @@ from apps.progress.models import TaskProgress
 @require_POST
 @login_required
 def task_set(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
-    try:
-        item = services.task_item_get_visible(item_id=item_id)
-    except TaskItem.DoesNotExist:
-        raise Http404("No such exercise.") from None
     state = request.POST.get("state", "")
     if state not in TaskProgress.State.values:
         return HttpResponseBadRequest(
             "state must be one of: " + ", ".join(TaskProgress.State.values)
         )
-    services.task_progress_set(user=request.user, item=item, state=state)
-    next_url = safe_next(request, item.guide.get_absolute_url())
+    try:
+        item = services.task_progress_set(user=request.user, item_id=item_id, state=state)
+    except TaskItem.DoesNotExist:
+        raise Http404("No such exercise.") from None
+    next_url = safe_next(request, item.get_guide_url())
     if request.htmx:
         html = selectors.task_control_html(
             item_id=item.pk,

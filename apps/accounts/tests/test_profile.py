@@ -34,7 +34,7 @@ def alice(library):
 def _fill(user) -> None:
     """Give `user` a row in every model on this branch that can point at a user."""
     guide = Guide.objects.get()
-    task_progress_set(user=user, item=TaskItem.objects.first(), state="done")
+    task_progress_set(user=user, item_id=TaskItem.objects.first().pk, state="done")
     section_read_set(user=user, section=Section.objects.first(), read=True)
     learner_share_enable(user=user)
     note_create(user=user, guide=guide, body_markdown="My **note**", section_anchor="")

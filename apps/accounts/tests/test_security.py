@@ -102,7 +102,7 @@ def test_another_users_note_is_404_everywhere(client: Client, alice, bobs_note) 
 
 def test_progress_ids_touch_only_ones_own_rows(client: Client, alice, bob) -> None:
     item = TaskItem.objects.first()
-    task_progress_set(user=bob, item=item, state="done")
+    task_progress_set(user=bob, item_id=item.pk, state="done")
     client.force_login(alice)
     assert client.post(reverse("progress:task-set", args=[item.pk]), {"state": "todo"}).status_code
     assert TaskProgress.objects.get(user=bob, item=item).state == "done"

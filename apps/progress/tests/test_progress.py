@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from apps.accounts.models import User
-from apps.guides.models import Section, TaskItem
+from apps.guides.models import Guide, Section, TaskItem
 from apps.guides.services import guides_import
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
 from apps.progress.selectors import dashboard_for_user
@@ -103,6 +103,38 @@ def test_bad_requests(client, learner):
     TaskItem.objects.filter(pk=target.pk).update(is_archived=True)
     assert client.post(f"/progress/items/{target.pk}/", {"state": "done"}).status_code == 404
     assert not TaskProgress.objects.exists()
+
+
+def test_toggle_is_one_statement_that_counts_the_tick_and_moves_continue(
+    client, learner, django_assert_num_queries
+):
+    target = item("Measure consumer lag")
+    # Session, user, then the toggle itself: item check, upsert, activity and visit together.
+    with django_assert_num_queries(3):
+        response = client.post(
+            f"/progress/items/{target.pk}/", {"state": "done"}, headers={"HX-Request": "true"}
+        )
+    assert response.status_code == 200
+    day = ActivityDay.objects.get(user=learner, day=user_local_date(user=learner))
+    assert day.ticks == 1
+    state = LearnerState.objects.get(user=learner)
+    assert (state.last_guide_id, state.last_section_anchor) == (
+        target.guide_id,
+        target.section_anchor,
+    )
+    client.post(f"/progress/items/{target.pk}/", {"state": "todo"})  # un-ticking is no activity
+    assert ActivityDay.objects.get(pk=day.pk).ticks == 1
+    assert TaskProgress.objects.get(user=learner, item=target).state == "todo"
+
+
+def test_items_of_unpublished_or_archived_guides_cannot_be_ticked(client, learner):
+    target = item("Measure consumer lag")
+    Guide.objects.filter(pk=target.guide_id).update(is_published=False)
+    assert client.post(f"/progress/items/{target.pk}/", {"state": "done"}).status_code == 404
+    Guide.objects.filter(pk=target.guide_id).update(is_published=True, is_archived=True)
+    assert client.post(f"/progress/items/{target.pk}/", {"state": "done"}).status_code == 404
+    assert not TaskProgress.objects.exists()
+    assert not ActivityDay.objects.exists() and not LearnerState.objects.exists()
 
 
 def test_anonymous_and_csrf(library):
