@@ -107,7 +107,9 @@ def user_by_pk(*, pk: Any) -> User | None:
     """The user with this primary key, every field loaded, in one fixed statement."""
     fields = User._meta.concrete_fields
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.attname if field.column is None else field.column) for field in fields)
+    columns = ", ".join(
+        quote(field.attname if field.column is None else field.column) for field in fields
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {User._meta.db_table} WHERE id = %s",  # noqa: S608 - model's own names
