@@ -40,7 +40,9 @@ class NonceCheckingCallbackView(OAuth2CallbackView):
 
     def _get_state(self, request: HttpRequest, provider: Any) -> tuple[dict | None, Any]:
         # allauth hands the unstashed state to the SocialLogin only after complete_login, so
-        # the nonce is given to the adapter here, where the callback reads the state.
+        # the nonce is given to the adapter here, where the callback reads the state. Should
+        # an allauth upgrade stop calling this, every login fails closed (the browser test's
+        # happy path shows it).
         state, response = super()._get_state(request, provider)
         self.adapter.expected_nonce = (state or {}).get("nonce")
         return state, response
