@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.google",
-    "allauth.socialaccount.providers.openid_connect",
+    "apps.accounts.oidc",  # allauth's openid_connect provider, plus the nonce check
     "allauth.mfa",
     "allauth.usersessions",
     "apps.core",

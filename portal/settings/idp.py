@@ -14,3 +14,6 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_PROVIDERS = {}  # type: ignore[no-redef]
 # The consent form POSTs here and is redirected to the client (the portal under test).
 SECURE_CSP = {**SECURE_CSP, "form-action": [*SECURE_CSP["form-action"], *env.list("IDP_CLIENTS")]}  # type: ignore[misc]
+# Claims to force into the ID tokens it signs: a JSON object in this file, read per token.
+IDP_OIDC_ADAPTER = "portal.idp_adapter.ClaimOverridingOIDCAdapter"
+IDP_ID_TOKEN_OVERRIDES = env("IDP_ID_TOKEN_OVERRIDES", default="")

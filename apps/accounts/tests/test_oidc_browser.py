@@ -1,16 +1,23 @@
-"""A full OpenID Connect login (authorization code with PKCE) against a real identity provider:
-a second Django process on 127.0.0.1 running allauth's `allauth.idp.oidc`
+"""A full OpenID Connect login (authorization code with PKCE and a nonce) against a real
+identity provider: a second Django process on 127.0.0.1 running allauth's `allauth.idp.oidc`
 (portal.settings.idp) with its own database. Chromium signs in there, consents, and lands
-back on the portal signed in, with the email from the ID token. Then the attacks: a tampered
-state, a replayed code and an ID token for another audience are refused."""
+back on the portal signed in, with the email from the ID token. Then the attacks, each through
+the browser: a tampered state, a wrong or missing nonce, an ID token for another audience or
+from another issuer (the IdP signs whatever claims the test writes to a file), and a replayed
+code, both in a new login and sent straight to the token endpoint with the right PKCE
+verifier, are refused, with nobody signed in and no social account created."""
 
+import base64
+import hashlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -32,7 +39,9 @@ CLIENT_SECRET = "portal-e2e-secret-0123456789"
 IDP_EMAIL = "grace@idp.example"
 IDP_PASSWORD = "idp-password-for-grace"
 PROVIDER_ID = "testidp"
-CALLBACK = f"/accounts/oidc/{PROVIDER_ID}/login/callback/"
+LOGIN = f"/accounts/oidc/{PROVIDER_ID}/login/"
+CALLBACK = f"{LOGIN}callback/"
+FAILURE = "Third-Party Login Failure"
 
 SETUP = """
 from allauth.account.models import EmailAddress
@@ -51,9 +60,10 @@ client.save()
 """
 
 
-def _urlopen(url: str):
+def _urlopen(url: str, data: dict[str, str] | None = None):
     assert url.startswith("http://127.0.0.1:")  # only ever the local test IdP
-    return urllib.request.urlopen(url, timeout=5)  # noqa: S310 - scheme checked above
+    body = urlencode(data).encode() if data is not None else None
+    return urllib.request.urlopen(url, data=body, timeout=5)  # noqa: S310 - scheme checked above
 
 
 def _free_port() -> int:
@@ -78,7 +88,13 @@ def private_key_pem() -> str:
 
 
 @pytest.fixture
-def idp(live_server, private_key_pem, settings):
+def id_token_claims(tmp_path) -> Path:
+    """Write a JSON object here and the IdP puts its claims into the next ID tokens it signs."""
+    return tmp_path / "id-token-claims.json"
+
+
+@pytest.fixture
+def idp(live_server, private_key_pem, settings, id_token_claims):
     """Start the identity provider with a fresh database, a user and a client whose redirect
     URI is this test's live server; point the portal's openid_connect app at it."""
     db = django_settings.DATABASES["default"]
@@ -91,6 +107,7 @@ def idp(live_server, private_key_pem, settings):
             "DJANGO_SETTINGS_MODULE": "portal.settings.idp",
             "IDP_OIDC_PRIVATE_KEY": private_key_pem,
             "IDP_CLIENTS": live_server.url,
+            "IDP_ID_TOKEN_OVERRIDES": str(id_token_claims),
         }
     )
     _run(["dropdb", "--if-exists", "-h", host, "-U", user, name], base_env)
@@ -158,15 +175,21 @@ def _signed_in_email(page, portal: str) -> str | None:
     return page.locator("main .meta").first.inner_text().removeprefix("Signed in as ").strip()
 
 
-def _authorize_until_callback(page, portal: str, idp: str, *, first_time: bool) -> str:
+def _authorize_until_callback(
+    page, portal: str, idp: str, *, first_time: bool, rewrite_authorize=None
+) -> str:
     """Start a login at the portal, sign in and consent at the IdP, and stop the browser at
     the portal's callback; return the callback URL (code and state) without delivering it.
-    Playwright routes only the first URL of a redirect chain, so the consent POST itself is
-    intercepted and its redirect read."""
+    Playwright routes only the first URL of a redirect chain, so the POSTs whose redirects
+    matter are intercepted and their Location read: the portal's "continue" POST, whose
+    redirect to the IdP's authorize URL `rewrite_authorize` may change, and the consent."""
     captured: list[str] = []
 
     def is_consent(url: str) -> bool:
         return url.startswith(idp) and urlsplit(url).path.rstrip("/").endswith("/authorize")
+
+    def is_continue(url: str) -> bool:
+        return url.startswith(portal) and urlsplit(url).path == LOGIN
 
     def hold(route) -> None:
         if route.request.method != "POST":
@@ -180,7 +203,17 @@ def _authorize_until_callback(page, portal: str, idp: str, *, first_time: bool) 
         else:
             route.fulfill(response=response)
 
+    def rewrite(route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        response = route.fetch(max_redirects=0)
+        location = rewrite_authorize(response.headers["location"])
+        route.fulfill(response=response, headers={**response.headers, "location": location})
+
     page.route(is_consent, hold)
+    if rewrite_authorize:
+        page.route(is_continue, rewrite)
     page.goto(f"{portal}/accounts/login/")
     page.click("text=Company SSO")
     page.click("form button[type=submit]")  # allauth's "continue to the provider" POST
@@ -193,52 +226,209 @@ def _authorize_until_callback(page, portal: str, idp: str, *, first_time: bool) 
     page.click("button[name=action][value=grant]")
     page.wait_for_selector("text=held by the test")
     page.unroute(is_consent)
+    if rewrite_authorize:
+        page.unroute(is_continue)
     assert captured, "the IdP never redirected back to the portal"
     return captured[0]
 
 
-def _with_params(url: str, **params: str) -> str:
-    parts = urlsplit(url)
-    query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-    query.update(params)
-    return urlunsplit(parts._replace(query=urlencode(query)))
+def _params(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+def _with_params(url: str, **params: str | None) -> str:
+    """The URL with these query parameters replaced; None removes one."""
+    query = {**_params(url), **params}
+    query = {key: value for key, value in query.items() if value is not None}
+    return urlunsplit(urlsplit(url)._replace(query=urlencode(query)))
+
+
+def _authorize_requests(page) -> list[str]:
+    """Every authorization request the browser sends to the IdP, redirects included (again
+    after the sign-in there, with the same parameters), the consent POST not."""
+
+    def record(request) -> None:
+        if request.method == "GET" and "/authorize?" in request.url:
+            requests.append(request.url)
+
+    requests: list[str] = []
+    page.on("request", record)
+    return requests
+
+
+def _assert_refused(page, portal: str) -> None:
+    assert FAILURE in page.content()
+    assert _signed_in_email(page, portal) is None
+    assert not SocialAccount.objects.exists()
+    assert not User.objects.filter(email=IDP_EMAIL).exists()
+
+
+def _assert_signed_in(page, portal: str) -> SocialAccount:
+    assert FAILURE not in page.content()
+    assert _signed_in_email(page, portal) == IDP_EMAIL
+    return SocialAccount.objects.get(user__email=IDP_EMAIL, provider=PROVIDER_ID)
+
+
+def _sign_out(page, portal: str) -> None:
+    page.goto(f"{portal}/profile/")
+    page.click("text=Sign out")
+
+
+def _stashed_state(page, state_id: str) -> dict:
+    """The login state the portal keeps in its session for this `state` (allauth's statekit),
+    which holds the PKCE code verifier and the nonce it sent."""
+    session_key = next(
+        cookie["value"]
+        for cookie in page.context.cookies()
+        if cookie["name"] == django_settings.SESSION_COOKIE_NAME
+    )
+    session = import_module(django_settings.SESSION_ENGINE).SessionStore(session_key)
+    state, _stashed_at, provider_id = session["socialaccount_states"][state_id]
+    assert provider_id == PROVIDER_ID
+    return state
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def test_oidc_login_with_pkce_and_the_attacks_it_refuses(idp, live_server, page) -> None:
     portal = live_server.url
+    requests = _authorize_requests(page)
 
-    # 1. The whole flow. The authorization request carries a PKCE challenge.
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url) if "/authorize" in r.url else None)
+    # 1. The whole flow. The authorization request carries a PKCE challenge and a nonce.
     callback = _authorize_until_callback(page, portal, idp, first_time=True)
-    authorize = parse_qs(urlsplit(requests[0]).query)
-    assert authorize["code_challenge_method"] == ["S256"]
-    assert authorize["client_id"] == [CLIENT_ID]
-    code = parse_qs(urlsplit(callback).query)["code"][0]
+    authorize = _params(requests[0])
+    assert authorize["code_challenge_method"] == "S256"
+    assert authorize["client_id"] == CLIENT_ID
+    assert len(authorize["nonce"]) >= 43  # 32 random bytes
+    code = _params(callback)["code"]
 
     # 2. A tampered state is refused, and the code it carried is not used.
     page.goto(_with_params(callback, state="tampered-state"))
-    assert "Third-Party Login Failure" in page.content()
-    assert _signed_in_email(page, portal) is None
+    _assert_refused(page, portal)
 
-    # 3. A fresh flow delivered as is signs the user in, email from the ID token.
+    # 3. A fresh flow delivered as is signs the user in, email from the ID token, and the
+    # ID token carries the nonce this flow sent.
     callback = _authorize_until_callback(page, portal, idp, first_time=False)
-    fresh_code = parse_qs(urlsplit(callback).query)["code"][0]
+    fresh_code = _params(callback)["code"]
     page.goto(callback)
-    assert _signed_in_email(page, portal) == IDP_EMAIL
-    user = User.objects.get(email=IDP_EMAIL)
-    account = SocialAccount.objects.get(user=user, provider=PROVIDER_ID)
+    account = _assert_signed_in(page, portal)
     assert account.extra_data["id_token"]["email"] == IDP_EMAIL
     assert account.extra_data["id_token"]["aud"] == CLIENT_ID
-    page.goto(f"{portal}/profile/")
-    page.click("text=Sign out")
+    assert account.extra_data["id_token"]["nonce"] == _params(requests[-1])["nonce"]
+    _sign_out(page, portal)
 
     # 4. A replayed code: a new flow's valid state, with the code already redeemed in step 3.
     callback = _authorize_until_callback(page, portal, idp, first_time=False)
     page.goto(_with_params(callback, code=fresh_code))
-    assert "Third-Party Login Failure" in page.content()
+    assert FAILURE in page.content()
     assert _signed_in_email(page, portal) is None
     assert code != fresh_code
+
+    # Each of the three logins sent a nonce of its own.
+    assert len({_params(url)["nonce"] for url in requests}) == 3
+
+
+def test_an_id_token_with_a_wrong_or_missing_nonce_is_refused(idp, live_server, page) -> None:
+    """The browser's redirect to the IdP is rewritten, so the IdP signs an ID token with the
+    nonce it was given, or none; the portal compares it with the nonce it stashed."""
+    portal = live_server.url
+    requests = _authorize_requests(page)
+
+    callback = _authorize_until_callback(
+        page, portal, idp, first_time=True,
+        rewrite_authorize=lambda url: _with_params(url, nonce="chosen-by-the-attacker"),
+    )  # fmt: skip
+    assert _params(requests[-1])["nonce"] == "chosen-by-the-attacker"
+    stashed = _stashed_state(page, _params(callback)["state"])["nonce"]
+    assert stashed != "chosen-by-the-attacker"
+    page.goto(callback)
+    _assert_refused(page, portal)
+
+    callback = _authorize_until_callback(
+        page, portal, idp, first_time=False,
+        rewrite_authorize=lambda url: _with_params(url, nonce=None),
+    )  # fmt: skip
+    assert "nonce" not in _params(requests[-1])
+    page.goto(callback)
+    _assert_refused(page, portal)
+
+    # The same flow, its nonce left alone, signs in: the nonce was what was refused.
+    callback = _authorize_until_callback(page, portal, idp, first_time=False)
+    page.goto(callback)
+    _assert_signed_in(page, portal)
+
+
+def test_an_id_token_for_another_audience_or_from_another_issuer_is_refused(
+    idp, live_server, page, id_token_claims
+) -> None:
+    """The IdP signs, with its real key, an ID token naming another client or issuer."""
+    portal = live_server.url
+    first_time = True
+    for claims in ({"aud": "some-other-client"}, {"iss": "http://evil.example"}):
+        id_token_claims.write_text(json.dumps(claims), encoding="utf-8")
+        callback = _authorize_until_callback(page, portal, idp, first_time=first_time)
+        first_time = False
+        page.goto(callback)
+        _assert_refused(page, portal)
+
+    id_token_claims.write_text("{}", encoding="utf-8")
+    callback = _authorize_until_callback(page, portal, idp, first_time=False)
+    page.goto(callback)
+    account = _assert_signed_in(page, portal)
+    assert account.extra_data["id_token"]["aud"] == CLIENT_ID
+    assert account.extra_data["id_token"]["iss"] == idp
+
+
+def test_a_redeemed_code_is_refused_even_with_its_pkce_verifier(idp, live_server, page) -> None:
+    """Single use, not PKCE: the replay carries the code's own, correct code_verifier and the
+    client's credentials, and the IdP still answers invalid_grant. The same request for a code
+    not redeemed yet is answered with tokens, so the request itself is well formed."""
+    portal = live_server.url
+    requests = _authorize_requests(page)
+    with _urlopen(f"{idp}/.well-known/openid-configuration") as response:
+        token_url = json.load(response)["token_endpoint"]
+
+    def redeem(code: str, verifier: str) -> tuple[int, dict]:
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "code_verifier": verifier,
+            "redirect_uri": portal + CALLBACK,
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        }
+        try:
+            with _urlopen(token_url, data=form) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+
+    def code_and_verifier(callback: str) -> tuple[str, str]:
+        params = _params(callback)
+        verifier = _stashed_state(page, params["state"])["pkce_code_verifier"]
+        assert _s256(verifier) == _params(requests[-1])["code_challenge"]
+        return params["code"], verifier
+
+    # The portal redeems the code and signs in; then the code and its verifier are replayed.
+    callback = _authorize_until_callback(page, portal, idp, first_time=True)
+    code, verifier = code_and_verifier(callback)
+    page.goto(callback)
+    _assert_signed_in(page, portal)
+    status, body = redeem(code, verifier)
+    assert (status, body["error"]) == (400, "invalid_grant")
+    _sign_out(page, portal)
+
+    # Control: the same request redeems a code nobody used, once.
+    code, verifier = code_and_verifier(
+        _authorize_until_callback(page, portal, idp, first_time=False)
+    )
+    status, body = redeem(code, verifier)
+    assert status == 200 and body["id_token"] and body["access_token"]
+    status, body = redeem(code, verifier)
+    assert (status, body["error"]) == (400, "invalid_grant")
 
 
 def test_id_token_for_another_audience_is_refused(idp, private_key_pem) -> None:
