@@ -338,3 +338,15 @@ def test_concurrent_toggles_never_error_or_duplicate(repo):
     rows = TaskProgress.objects.values_list("user_id", "item_id")
     assert len(rows) == len(set(rows))
     assert len(rows) == 2 * len(items) + 2  # users 1 and 3 did every item; 0 and 2 only the first
+
+
+def test_heatmap_shows_each_active_day_with_its_level_and_count(client, learner):
+    today = user_local_date(user=learner)
+    ActivityDay.objects.create(user=learner, day=today, reads=1, ticks=1)
+    ActivityDay.objects.create(user=learner, day=today - datetime.timedelta(days=3), ticks=12)
+    page = client.get("/dashboard/").content.decode()
+    assert f'heatmap__day--1" title="{today:%a %-d %b %Y}: 2 actions"' in page
+    old = today - datetime.timedelta(days=3)
+    assert f'heatmap__day--4" title="{old:%a %-d %b %Y}: 12 actions"' in page
+    assert page.count("heatmap__day--") - page.count("heatmap__day--none") == 365  # a year
+    assert "2 active days in the last 12 months" in page
