@@ -65,7 +65,7 @@ def start_server(workers: int = 2, env: dict[str, str] | None = None) -> subproc
             "--worker-class",
             "gthread",
             "--threads",
-            "4",
+            os.environ.get("T", "4"),
             "--log-level",
             "warning",
         ],

@@ -9,6 +9,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models
 
 from apps.accounts.models import User
+from apps.core.db import prepared_cursor
 
 # Secrets are left out of the export: a stolen export must not unlock the account.
 SECRET_FIELDS: dict[str, set[str]] = {
@@ -110,7 +111,7 @@ def user_by_pk(*, pk: Any) -> User | None:
     columns = ", ".join(
         quote(field.attname if field.column is None else field.column) for field in fields
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {User._meta.db_table} WHERE id = %s",  # noqa: S608 - model's own names
             [User._meta.pk.to_python(pk)],

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.db import prepared_cursor
 from apps.guides.models import Guide, Section, TaskItem
 from apps.guides.rendering import normalize_task_text
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
@@ -112,7 +113,7 @@ def task_progress_set(*, user: User, item_id: int, state: str) -> TickedItem:
         "day": user_local_date(user=user, at=now),
         "counts": state != TaskProgress.State.TODO,
     }
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_TICK_SQL, params)
         row = cursor.fetchone()
     if row is None:

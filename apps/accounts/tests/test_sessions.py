@@ -62,3 +62,32 @@ def test_inactive_user_and_changed_password_end_the_session(signed_in):
     user.set_password("a whole new passphrase")
     user.save()
     assert account_page_status(client) == 302  # the session's auth hash no longer matches
+
+
+def test_hot_reads_are_prepared_once_per_connection_and_logged(signed_in):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, _ = signed_in
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert account_page_status(client) == 200
+    logged = [q["sql"] for q in queries.captured_queries]
+    assert sum("FROM django_session WHERE session_key = $1" in sql for sql in logged) == 3
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements"
+            " WHERE statement LIKE 'SELECT session_data FROM django_session%%'"
+        )
+        assert cursor.fetchone()[0] == 1
+
+
+def test_prepared_statements_can_be_turned_off(signed_in, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    client, _ = signed_in
+    with CaptureQueriesContext(connection) as queries:
+        assert account_page_status(client) == 200
+    assert any("session_key = '" in q["sql"] for q in queries.captured_queries)
