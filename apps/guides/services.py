@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -18,7 +19,16 @@ from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
 from apps.guides.discovery import GuideSpec, Layout, TrackSpec, discover
-from apps.guides.models import GlossaryTerm, Guide, ImportRun, Section, TaskItem, Track
+from apps.guides.milestones import GuideTarget, ItemTarget, TrackTarget, milestone_link
+from apps.guides.models import (
+    GlossaryTerm,
+    Guide,
+    ImportRun,
+    Milestone,
+    Section,
+    TaskItem,
+    Track,
+)
 from apps.guides.rendering import (
     GuideError,
     RenderedGuide,
@@ -119,6 +129,14 @@ def guides_import(
                     GuideResult(path=skipped.relative, status="skipped", reason=skipped.reason)
                 )
             _guides_archive_missing(label=layout.label, present=imported_paths)
+            # After every guide is written: milestones link to phases and guides by title,
+            # and those may have changed even when the README did not.
+            for overview in Guide.objects.filter(
+                source_path__startswith=f"{layout.label}/",
+                track__kind=Track.Kind.OVERVIEW,
+                is_archived=False,
+            ):
+                milestones_sync(guide=overview)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -174,7 +192,7 @@ def _intro_html(spec: TrackSpec) -> str:
 
 
 def _guide_slug(spec: GuideSpec) -> str:
-    return slugify(humanize_filename(spec.path.stem)) or "guide"
+    return spec.slug or slugify(humanize_filename(spec.path.stem)) or "guide"
 
 
 def _guide_import_one(
@@ -404,6 +422,65 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
         TaskItem.objects.bulk_create(creates)
 
 
+def milestones_sync(*, guide: Guide) -> None:
+    """Give each current item of an overview guide its Milestone row: the heading it sits
+    under and the phase, guide or exercise of the same repository it names."""
+    rendered = render_guide(
+        guide.markdown_source,
+        fallback_title=guide.title,
+        words_per_minute=settings.READING_WORDS_PER_MINUTE,
+    )
+    heading_by_key = {task.key: task.heading for task in rendered.tasks}
+    label = guide.source_path.split("/", 1)[0]
+    tracks = [
+        TrackTarget(pk=pk, title=title, number=number)
+        for pk, title, number in Track.objects.filter(
+            Q(source_path=label) | Q(source_path__startswith=f"{label}/"), is_archived=False
+        )
+        .exclude(kind=Track.Kind.OVERVIEW)
+        .values_list("pk", "title", "number")
+    ]
+    guides = [
+        GuideTarget(pk=pk, title=title)
+        for pk, title in Guide.objects.filter(
+            source_path__startswith=f"{label}/", is_archived=False
+        )
+        .exclude(pk=guide.pk)
+        .order_by("track__position", "position")
+        .values_list("pk", "title")
+    ]
+
+    def items_of_guide(guide_id: int) -> list[ItemTarget]:
+        return [
+            ItemTarget(pk=pk, text=text)
+            for pk, text in TaskItem.objects.filter(guide_id=guide_id, depth=0, is_archived=False)
+            .order_by("position")
+            .values_list("pk", "text")
+        ]
+
+    milestones = []
+    for item in TaskItem.objects.filter(guide=guide, is_archived=False).only("key", "text"):
+        group = heading_by_key.get(item.key, "")
+        link = milestone_link(
+            text=item.text, group=group, tracks=tracks, guides=guides, items_of_guide=items_of_guide
+        )
+        milestones.append(
+            Milestone(
+                item=item,
+                group=group[:200],
+                linked_track_id=link.track_id,
+                linked_guide_id=link.guide_id,
+                linked_item_id=link.item_id,
+            )
+        )
+    Milestone.objects.bulk_create(
+        milestones,
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["group", "linked_track", "linked_guide", "linked_item"],
+    )
+
+
 def _temp_key():
     from django.db.models import F, Value
     from django.db.models.functions import Concat, Right
@@ -457,7 +534,7 @@ def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
         fallback_title=humanize_filename(Path(guide.source_path).stem),
         words_per_minute=settings.READING_WORDS_PER_MINUTE,
     )
-    return _guide_write(
+    guide = _guide_write(
         existing=guide,
         rendered=rendered,
         text=text,
@@ -466,6 +543,9 @@ def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
         track=guide.track,
         position=guide.position,
     )
+    if guide.track.kind == Track.Kind.OVERVIEW:
+        milestones_sync(guide=guide)
+    return guide
 
 
 def guides_publish_set(*, guide_ids: list[int], published: bool) -> int:
