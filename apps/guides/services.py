@@ -2,15 +2,19 @@
 
 import difflib
 import logging
+import posixpath
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -18,7 +22,7 @@ from apps.core.html import sanitize_html
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
-from apps.guides.discovery import GuideSpec, Layout, TrackSpec, discover
+from apps.guides.discovery import INDEX_NAMES, GuideSpec, Layout, TrackSpec, discover
 from apps.guides.milestones import GuideTarget, ItemTarget, TrackTarget, milestone_link
 from apps.guides.models import (
     GlossaryTerm,
@@ -42,6 +46,11 @@ from apps.guides.uploads import ArchiveLimits, zip_extract_guides
 
 logger = logging.getLogger(__name__)
 
+# href="phase1-foundations/INDEX.md": relative, not a URL with a scheme, a path or a fragment.
+RELATIVE_MARKDOWN_LINK = re.compile(
+    r'href="(?P<target>(?![a-z][a-z0-9+.-]*:|/|#)[^"#]+\.(?:md|markdown))(?P<fragment>#[^"]*)?"',
+    re.IGNORECASE,
+)
 # An item whose text changed this little (a typo fix) keeps its identity and so its progress.
 TASK_SIMILARITY_THRESHOLD = 0.8
 
@@ -136,7 +145,7 @@ def guides_import(
                 track__kind=Track.Kind.OVERVIEW,
                 is_archived=False,
             ):
-                milestones_sync(guide=overview)
+                _overview_sync(guide=overview)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -422,6 +431,43 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
         TaskItem.objects.bulk_create(creates)
 
 
+def _overview_sync(*, guide: Guide) -> None:
+    milestones_sync(guide=guide)
+    _overview_links_resolve(guide=guide)
+
+
+def _overview_links_resolve(*, guide: Guide) -> None:
+    """The README links to phase folders' INDEX files and to guides by relative path, which
+    mean nothing under /guides/: point them at the library's pages for those files."""
+    label = guide.source_path.split("/", 1)[0]
+    folder = posixpath.dirname(guide.source_path)
+    guide_slugs = dict(
+        Guide.objects.filter(source_path__startswith=f"{label}/", is_archived=False).values_list(
+            "source_path", "slug"
+        )
+    )
+    track_slugs = dict(
+        Track.objects.filter(source_path__startswith=f"{label}/", is_archived=False).values_list(
+            "source_path", "slug"
+        )
+    )
+
+    def resolve(match: re.Match[str]) -> str:
+        path = posixpath.normpath(posixpath.join(folder, unquote(match["target"])))
+        if path in guide_slugs:
+            url = reverse("guides:guide", kwargs={"slug": guide_slugs[path]})
+            return f'href="{url}{match["fragment"] or ""}"'
+        directory, name = posixpath.split(path)
+        if name.casefold() in INDEX_NAMES and directory in track_slugs:
+            return f'href="{reverse("guides:home")}#track-{track_slugs[directory]}"'
+        return match[0]
+
+    body = RELATIVE_MARKDOWN_LINK.sub(resolve, guide.body_html)
+    summary = RELATIVE_MARKDOWN_LINK.sub(resolve, guide.summary_html)
+    if (body, summary) != (guide.body_html, guide.summary_html):
+        Guide.objects.filter(pk=guide.pk).update(body_html=body, summary_html=summary)
+
+
 def milestones_sync(*, guide: Guide) -> None:
     """Give each current item of an overview guide its Milestone row: the heading it sits
     under and the phase, guide or exercise of the same repository it names."""
@@ -544,7 +590,7 @@ def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
         position=guide.position,
     )
     if guide.track.kind == Track.Kind.OVERVIEW:
-        milestones_sync(guide=guide)
+        _overview_sync(guide=guide)
     return guide
 
 

@@ -18,7 +18,8 @@ CONTENT = Path(__file__).resolve().parents[3] / "content"
 
 README = """# Learning Path
 
-Ten phases and a capstone.
+Ten phases and a capstone: start with [Phase 1](phase1-foundations/INDEX.md), build the
+[URL shortener](./projects/url-shortener.md#goals), see [elsewhere](https://example.com/a.md).
 
 ## Progress Tracking
 
@@ -100,10 +101,15 @@ def test_readme_checklist_becomes_the_overview_guide_with_linked_milestones(guid
         ),
         "Documentation": ("Capstone Project", "item Documentation of Capstone Project: Build It"),
     }
-    # Listed first in the library, and readable like any guide.
+    # Listed first in the library, and readable like any guide, its links to the repository's
+    # files pointing at the library's pages for them.
     home = client.get("/").content.decode()
     assert home.index("Start here") < home.index("Phase 1: Foundations")
-    assert client.get("/guides/learning-path/").status_code == 200
+    page = client.get("/guides/learning-path/").content.decode()
+    assert 'href="/#track-phase1-foundations"' in page
+    assert 'href="/guides/url-shortener/#goals"' in page
+    assert 'href="https://example.com/a.md"' in page
+    assert 'aria-label="Summary"' not in page  # no box repeating the intro above it
 
 
 @pytest.mark.django_db
