@@ -4,6 +4,9 @@ Three layouts are recognised by shape, not by file name:
 - a flat folder of guides with a README index grouping them under headings (categories);
 - a tree of phase folders (`phase2-…`, `phase10-…`), each with an INDEX.md, plus a README;
 - a single Markdown file.
+
+In any layout, a root README with a task list (`- [ ] Phase 1: …`) is also imported as the
+overview guide of the path, in a "Start here" track listed first: its items are the milestones.
 """
 
 import fnmatch
@@ -24,6 +27,8 @@ LINK = re.compile(r"\[[^\]]*\]\((?:\./)?(?P<target>[^)#\s]+\.(?:md|markdown))(?:
 MENTION = re.compile(r"(?P<name>[\w][\w .()+-]*\.(?:md|markdown))\b", re.IGNORECASE)
 HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 EXCLUDED_HEADING = re.compile(r"exclud|skipped|not (?:a )?guide|ignored|archive", re.IGNORECASE)
+TASK_LINE = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s+\S")
+OVERVIEW_TRACK_SLUG = "start-here"
 
 
 @dataclass
@@ -43,6 +48,7 @@ class GuideSpec:
     relative: str
     track_slug: str
     position: int
+    slug: str = ""  # set when the file name would make a poor or clashing slug (README.md)
 
 
 @dataclass
@@ -148,6 +154,16 @@ def _readme_categories(readme: Path) -> tuple[dict[str, tuple[str, int]], set[st
     return categories, excluded
 
 
+def _has_task_list(path: Path) -> bool:
+    in_fence = False
+    for line in read_text(path).split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        elif not in_fence and TASK_LINE.match(line):
+            return True
+    return False
+
+
 def _is_excluded(name: str, excluded: set[str]) -> bool:
     key = _name_key(name)
     return any(key == entry or (len(entry) >= 6 and key.startswith(entry)) for entry in excluded)
@@ -176,6 +192,11 @@ def discover(root: Path) -> Layout:
         (root / n for n in ("README.md", "readme.md", "Readme.md") if (root / n).is_file()), None
     )
     categories, excluded = _readme_categories(readme) if readme else ({}, set())
+    overview = (
+        readme
+        if readme and not _ignored(readme.name, patterns) and _has_task_list(readme)
+        else None
+    )
 
     phase_dirs: dict[str, TrackSpec] = {}
     folder_tracks: dict[str, TrackSpec] = {}
@@ -236,6 +257,9 @@ def discover(root: Path) -> Layout:
             reason = f"not a Markdown file ({path.suffix or 'no extension'})"
         elif name in AGENT_FILES:
             reason = "agent instruction file, not a guide"
+        elif path == overview:
+            guides_by_track[OVERVIEW_TRACK_SLUG] = [((0,), path, relative)]
+            continue
         elif name in INDEX_NAMES:
             reason = "index file: read for tracks, order and introductions"
         elif name in META_FILES:
@@ -270,7 +294,15 @@ def discover(root: Path) -> Layout:
         [*phase_dirs.values(), *folder_tracks.values(), *category_tracks.values()],
         key=lambda t: (t.position, natural_key(t.title)),
     )
+    overview_slug = ""
+    if overview is not None:
+        layout.tracks.insert(
+            0, TrackSpec(slug=OVERVIEW_TRACK_SLUG, title="Start here", kind="overview", position=0)
+        )
+        # Named after its title: every repository has a README.md, so "readme" would clash.
+        overview_slug = slugify(_index_title_and_intro(overview)[0]) or "overview"
     for track in layout.tracks:
         for position, (_, path, relative) in enumerate(sorted(guides_by_track.get(track.slug, []))):
-            layout.guides.append(GuideSpec(path, relative, track.slug, position))
+            slug = overview_slug if track.slug == OVERVIEW_TRACK_SLUG else ""
+            layout.guides.append(GuideSpec(path, relative, track.slug, position, slug=slug))
     return layout

@@ -6,9 +6,11 @@ from django.urls import reverse
 
 
 class Track(models.Model):
-    """A group of guides in reading order: a curriculum phase, a README category, the projects."""
+    """A group of guides in reading order: a curriculum phase, a README category, the projects,
+    or the overview (the root README whose checklist holds the path's milestones)."""
 
     class Kind(models.TextChoices):
+        OVERVIEW = "overview", "Overview"
         PHASE = "phase", "Phase"
         CATEGORY = "category", "Category"
         PROJECTS = "projects", "Projects"
@@ -144,6 +146,41 @@ class TaskItem(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class Milestone(models.Model):
+    """A task item of the overview README (`- [ ] Phase 1: Foundations`) and what it names.
+
+    The links are worked out on every import by title matching and may all be empty: the item
+    is still the learner's own checkbox, the links only add the computed completion beside it.
+    """
+
+    item = models.OneToOneField(TaskItem, on_delete=models.CASCADE, related_name="milestone")
+    group = models.CharField(max_length=200, blank=True, help_text="The heading it sits under.")
+    linked_track = models.ForeignKey(
+        Track, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_guide = models.ForeignKey(
+        Guide, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_item = models.ForeignKey(
+        TaskItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(linked_track__isnull=True, linked_guide__isnull=True)
+                    | models.Q(linked_track__isnull=True, linked_item__isnull=True)
+                    | models.Q(linked_guide__isnull=True, linked_item__isnull=True)
+                ),
+                name="milestone_links_at_most_one",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.item.text[:80]
 
 
 class ImportRun(models.Model):

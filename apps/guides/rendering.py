@@ -45,6 +45,7 @@ class RenderedTask:
     depth: int
     position: int
     checked: bool
+    heading: str = ""  # the nearest heading above, of any level: "Capstone Project"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ HEADING_LINE = re.compile(r"^#{1,6}\s")
 GLOSSARY_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\(#glossary\)", re.IGNORECASE)
 STASH = re.compile(r"\x02wzxhzdk:\d+\x03")
 TAG = re.compile(r"<[^>]+>")
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 H2_SPLIT = re.compile(r'(?=<h[12] id="[^"]+")')
 TASK_MARKER = re.compile(r'<span class="task-box" id="taskbox-(?P<key>[0-9a-f]{16})"></span>')
 # Part of every content hash: bump it when rendering changes so the next import re-renders.
@@ -246,12 +248,15 @@ class _TaskCollector(Treeprocessor):
         self.tasks = []
         self.occurrences: dict[tuple[str, str], int] = {}
         self.h2_count = 0
+        self.heading = ""
         self._walk(root, parent_text="", depth=0)
 
     def _walk(self, element: etree.Element, *, parent_text: str, depth: int) -> None:
         for child in element:
             if child.tag in ("h1", "h2"):
                 self.h2_count += 1
+            if child.tag in HEADING_TAGS:
+                self.heading = re.sub(r"\s+", " ", STASH.sub("", "".join(child.itertext()))).strip()
             if child.tag == "li" and (item := self._task(child, parent_text, depth)):
                 self._walk(child, parent_text=item, depth=depth + 1)
             else:
@@ -281,6 +286,7 @@ class _TaskCollector(Treeprocessor):
                 "depth": depth,
                 "section_index": self.h2_count,
                 "parent_text": parent_text,
+                "heading": self.heading,
             }
         )
         return text
@@ -571,6 +577,7 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
                 depth=task["depth"],
                 position=position,
                 checked=task["checked"],
+                heading=task["heading"][:200],
             )
         )
 

@@ -50,8 +50,9 @@ def guide_get_for_reading(*, slug: str, include_unpublished: bool = False) -> Gu
 
 
 def guide_summary_is_separate(*, guide: Guide) -> bool:
-    """False when the summary is the guide's own opening section, which the reader sees anyway."""
-    if not guide.summary_html:
+    """False when the summary is the guide's own opening section or paragraphs, which the
+    reader sees anyway."""
+    if not guide.summary_html or guide.body_html.lstrip().startswith(guide.summary_html):
         return False
     first = guide.toc[0]["name"] if guide.toc else ""
     return first.casefold().strip(" 0123456789.)") not in SUMMARY_TITLES

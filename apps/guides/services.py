@@ -2,14 +2,19 @@
 
 import difflib
 import logging
+import posixpath
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -17,8 +22,17 @@ from apps.core.html import sanitize_html
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
-from apps.guides.discovery import GuideSpec, Layout, TrackSpec, discover
-from apps.guides.models import GlossaryTerm, Guide, ImportRun, Section, TaskItem, Track
+from apps.guides.discovery import INDEX_NAMES, GuideSpec, Layout, TrackSpec, discover
+from apps.guides.milestones import GuideTarget, ItemTarget, TrackTarget, milestone_link
+from apps.guides.models import (
+    GlossaryTerm,
+    Guide,
+    ImportRun,
+    Milestone,
+    Section,
+    TaskItem,
+    Track,
+)
 from apps.guides.rendering import (
     GuideError,
     RenderedGuide,
@@ -32,6 +46,11 @@ from apps.guides.uploads import ArchiveLimits, zip_extract_guides
 
 logger = logging.getLogger(__name__)
 
+# href="phase1-foundations/INDEX.md": relative, not a URL with a scheme, a path or a fragment.
+RELATIVE_MARKDOWN_LINK = re.compile(
+    r'href="(?P<target>(?![a-z][a-z0-9+.-]*:|/|#)[^"#]+\.(?:md|markdown))(?P<fragment>#[^"]*)?"',
+    re.IGNORECASE,
+)
 # An item whose text changed this little (a typo fix) keeps its identity and so its progress.
 TASK_SIMILARITY_THRESHOLD = 0.8
 
@@ -119,6 +138,14 @@ def guides_import(
                     GuideResult(path=skipped.relative, status="skipped", reason=skipped.reason)
                 )
             _guides_archive_missing(label=layout.label, present=imported_paths)
+            # After every guide is written: milestones link to phases and guides by title,
+            # and those may have changed even when the README did not.
+            for overview in Guide.objects.filter(
+                source_path__startswith=f"{layout.label}/",
+                track__kind=Track.Kind.OVERVIEW,
+                is_archived=False,
+            ):
+                _overview_sync(guide=overview)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -174,7 +201,7 @@ def _intro_html(spec: TrackSpec) -> str:
 
 
 def _guide_slug(spec: GuideSpec) -> str:
-    return slugify(humanize_filename(spec.path.stem)) or "guide"
+    return spec.slug or slugify(humanize_filename(spec.path.stem)) or "guide"
 
 
 def _guide_import_one(
@@ -404,6 +431,102 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
         TaskItem.objects.bulk_create(creates)
 
 
+def _overview_sync(*, guide: Guide) -> None:
+    milestones_sync(guide=guide)
+    _overview_links_resolve(guide=guide)
+
+
+def _overview_links_resolve(*, guide: Guide) -> None:
+    """The README links to phase folders' INDEX files and to guides by relative path, which
+    mean nothing under /guides/: point them at the library's pages for those files."""
+    label = guide.source_path.split("/", 1)[0]
+    folder = posixpath.dirname(guide.source_path)
+    guide_slugs = dict(
+        Guide.objects.filter(source_path__startswith=f"{label}/", is_archived=False).values_list(
+            "source_path", "slug"
+        )
+    )
+    track_slugs = dict(
+        Track.objects.filter(source_path__startswith=f"{label}/", is_archived=False).values_list(
+            "source_path", "slug"
+        )
+    )
+
+    def resolve(match: re.Match[str]) -> str:
+        path = posixpath.normpath(posixpath.join(folder, unquote(match["target"])))
+        if path in guide_slugs:
+            url = reverse("guides:guide", kwargs={"slug": guide_slugs[path]})
+            return f'href="{url}{match["fragment"] or ""}"'
+        directory, name = posixpath.split(path)
+        if name.casefold() in INDEX_NAMES and directory in track_slugs:
+            return f'href="{reverse("guides:home")}#track-{track_slugs[directory]}"'
+        return match[0]
+
+    body = RELATIVE_MARKDOWN_LINK.sub(resolve, guide.body_html)
+    summary = RELATIVE_MARKDOWN_LINK.sub(resolve, guide.summary_html)
+    if (body, summary) != (guide.body_html, guide.summary_html):
+        Guide.objects.filter(pk=guide.pk).update(body_html=body, summary_html=summary)
+
+
+def milestones_sync(*, guide: Guide) -> None:
+    """Give each current item of an overview guide its Milestone row: the heading it sits
+    under and the phase, guide or exercise of the same repository it names."""
+    rendered = render_guide(
+        guide.markdown_source,
+        fallback_title=guide.title,
+        words_per_minute=settings.READING_WORDS_PER_MINUTE,
+    )
+    heading_by_key = {task.key: task.heading for task in rendered.tasks}
+    label = guide.source_path.split("/", 1)[0]
+    tracks = [
+        TrackTarget(pk=pk, title=title, number=number)
+        for pk, title, number in Track.objects.filter(
+            Q(source_path=label) | Q(source_path__startswith=f"{label}/"), is_archived=False
+        )
+        .exclude(kind=Track.Kind.OVERVIEW)
+        .values_list("pk", "title", "number")
+    ]
+    guides = [
+        GuideTarget(pk=pk, title=title)
+        for pk, title in Guide.objects.filter(
+            source_path__startswith=f"{label}/", is_archived=False
+        )
+        .exclude(pk=guide.pk)
+        .order_by("track__position", "position")
+        .values_list("pk", "title")
+    ]
+
+    def items_of_guide(guide_id: int) -> list[ItemTarget]:
+        return [
+            ItemTarget(pk=pk, text=text)
+            for pk, text in TaskItem.objects.filter(guide_id=guide_id, depth=0, is_archived=False)
+            .order_by("position")
+            .values_list("pk", "text")
+        ]
+
+    milestones = []
+    for item in TaskItem.objects.filter(guide=guide, is_archived=False).only("key", "text"):
+        group = heading_by_key.get(item.key, "")
+        link = milestone_link(
+            text=item.text, group=group, tracks=tracks, guides=guides, items_of_guide=items_of_guide
+        )
+        milestones.append(
+            Milestone(
+                item=item,
+                group=group[:200],
+                linked_track_id=link.track_id,
+                linked_guide_id=link.guide_id,
+                linked_item_id=link.item_id,
+            )
+        )
+    Milestone.objects.bulk_create(
+        milestones,
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["group", "linked_track", "linked_guide", "linked_item"],
+    )
+
+
 def _temp_key():
     from django.db.models import F, Value
     from django.db.models.functions import Concat, Right
@@ -457,7 +580,7 @@ def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
         fallback_title=humanize_filename(Path(guide.source_path).stem),
         words_per_minute=settings.READING_WORDS_PER_MINUTE,
     )
-    return _guide_write(
+    guide = _guide_write(
         existing=guide,
         rendered=rendered,
         text=text,
@@ -466,6 +589,9 @@ def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
         track=guide.track,
         position=guide.position,
     )
+    if guide.track.kind == Track.Kind.OVERVIEW:
+        _overview_sync(guide=guide)
+    return guide
 
 
 def guides_publish_set(*, guide_ids: list[int], published: bool) -> int:

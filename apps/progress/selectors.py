@@ -10,7 +10,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.accounts.models import User
-from apps.guides.models import Guide, Section, TaskItem, Track
+from apps.guides.models import Guide, Milestone, Section, TaskItem, Track
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
 from apps.progress.services import user_local_date
 
@@ -223,6 +223,34 @@ class HeatDay:
 
 
 @dataclass
+class MilestoneLinkProgress:
+    """The computed completion of what a milestone names: a phase, a guide or an exercise."""
+
+    title: str
+    url: str
+    percent: int
+
+
+@dataclass
+class MilestoneRow:
+    item_id: int
+    key: str
+    text: str
+    state: str
+    linked: MilestoneLinkProgress | None
+
+
+@dataclass
+class MilestoneGroup:
+    title: str
+    milestones: list[MilestoneRow] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for m in self.milestones if m.state in COMPLETE_STATES)
+
+
+@dataclass
 class Dashboard:
     tracks: list[TrackProgress]
     overall_percent: int
@@ -233,6 +261,7 @@ class Dashboard:
     active_days: int
     streak: int | None
     archived: list[TaskProgress] = field(default_factory=list)
+    milestones: list[MilestoneGroup] = field(default_factory=list)
 
     @property
     def heatmap_html(self) -> SafeString:
@@ -312,10 +341,116 @@ def guide_progress_list(*, user: User) -> list[TrackProgress]:
     return list(tracks.values())
 
 
+def milestone_groups_for_user(*, user: User, tracks: list[TrackProgress]) -> list[MilestoneGroup]:
+    """The overview README's milestones under their headings, each with the user's own state
+    and, where it names one, the completion of the phase, guide or exercise (with the
+    exercises under it) computed from `tracks` and one more query."""
+    milestones = list(
+        Milestone.objects.filter(
+            item__is_archived=False,
+            item__guide__is_published=True,
+            item__guide__is_archived=False,
+        )
+        .select_related("item", "linked_track", "linked_guide", "linked_item__guide")
+        # Only what the panel shows: a guide row otherwise carries its whole rendered page.
+        .only(
+            "group", "item__key", "item__text", "linked_track__slug", "linked_track__title",
+            "linked_guide__slug", "linked_guide__title", "linked_item__key",
+            "linked_item__text", "linked_item__guide__slug", "linked_item__guide__title",
+        )
+        .annotate(
+            state=Subquery(
+                TaskProgress.objects.filter(user=user, item=OuterRef("item")).values("state")[:1]
+            )
+        )
+        .order_by("item__guide__track__position", "item__guide__position", "item__position")
+    )  # fmt: skip
+    track_percent = {t.track.pk: t.percent for t in tracks}
+    guide_percent = {g.guide.pk: g.percent for t in tracks for g in t.guides}
+    item_percent = _exercise_percents(
+        user=user, items=[m.linked_item for m in milestones if m.linked_item is not None]
+    )
+    groups: dict[str, MilestoneGroup] = {}
+    for milestone in milestones:
+        linked = None
+        if milestone.linked_track and milestone.linked_track_id in track_percent:
+            track = milestone.linked_track
+            linked = MilestoneLinkProgress(
+                track.title, track.get_absolute_url(), track_percent[track.pk]
+            )
+        elif milestone.linked_guide and milestone.linked_guide_id in guide_percent:
+            guide = milestone.linked_guide
+            linked = MilestoneLinkProgress(
+                guide.title, guide.get_absolute_url(), guide_percent[guide.pk]
+            )
+        elif milestone.linked_item and milestone.linked_item_id in item_percent:
+            item = milestone.linked_item
+            linked = MilestoneLinkProgress(
+                f"{item.guide.title}: {item.text}",
+                f"{item.guide.get_absolute_url()}#taskbox-{item.key}",
+                item_percent[item.pk],
+            )
+        group = groups.setdefault(milestone.group, MilestoneGroup(title=milestone.group))
+        group.milestones.append(
+            MilestoneRow(
+                item_id=milestone.item_id,
+                key=milestone.item.key,
+                text=milestone.item.text,
+                state=milestone.state or TaskProgress.State.TODO,  # type: ignore[attr-defined]
+                linked=linked,
+            )
+        )
+    return list(groups.values())
+
+
+def _exercise_percents(*, user: User, items: list[TaskItem]) -> dict[int, int]:
+    """For each exercise, the share of it and the exercises nested under it the user has done
+    or skipped. One query, over the visible guides those exercises belong to."""
+    if not items:
+        return {}
+    rows = (
+        TaskItem.objects.filter(
+            guide_id__in={item.guide_id for item in items},
+            is_archived=False,
+            guide__is_published=True,
+            guide__is_archived=False,
+        )
+        .annotate(
+            state=Subquery(
+                TaskProgress.objects.filter(user=user, item=OuterRef("pk")).values("state")[:1]
+            )
+        )
+        .values_list("pk", "guide_id", "key", "parent_key", "state")
+    )
+    children: dict[tuple[int, str], list[str]] = {}
+    done: dict[tuple[int, str], bool] = {}
+    pks: dict[tuple[int, str], int] = {}
+    for pk, guide_id, key, parent_key, state in rows:
+        children.setdefault((guide_id, parent_key), []).append(key)
+        done[(guide_id, key)] = state in COMPLETE_STATES
+        pks[(guide_id, key)] = pk
+    percents: dict[int, int] = {}
+    for item in items:
+        if (item.guide_id, item.key) not in pks:
+            continue  # in a guide that is hidden now
+        subtree, stack = [], [item.key]
+        while stack:
+            key = stack.pop()
+            subtree.append(key)
+            stack.extend(children.get((item.guide_id, key), []))
+        finished = sum(1 for key in subtree if done[(item.guide_id, key)])
+        percents[item.pk] = round(100 * finished / len(subtree))
+    return percents
+
+
 def dashboard_for_user(*, user: User) -> Dashboard:
     tracks = guide_progress_list(user=user)
     # "The curriculum" is the phases and projects when there are any, else the whole library.
-    curriculum = [t for t in tracks if t.track.kind != Track.Kind.CATEGORY] or tracks
+    # The overview's milestones are the learner's own account of the same work, so they are
+    # not counted again here.
+    curriculum = [
+        t for t in tracks if t.track.kind not in (Track.Kind.CATEGORY, Track.Kind.OVERVIEW)
+    ] or [t for t in tracks if t.track.kind != Track.Kind.OVERVIEW]
     total = sum(t.total for t in curriculum)
     done = sum(t.done for t in curriculum)
     in_progress = list(
@@ -334,6 +469,7 @@ def dashboard_for_user(*, user: User) -> Dashboard:
         TaskItem.objects.filter(
             is_archived=False, guide__is_published=True, guide__is_archived=False
         )
+        .exclude(guide__track__kind=Track.Kind.OVERVIEW)  # "up next" is an exercise to do
         .exclude(progress__user=user, progress__state__in=COMPLETE_STATES)
         .select_related("guide")
         .defer(*_light("guide__"))
@@ -364,6 +500,7 @@ def dashboard_for_user(*, user: User) -> Dashboard:
         active_days=sum(1 for count in counts.values() if count),
         streak=streak,
         archived=archived_items_with_progress(user=user),
+        milestones=milestone_groups_for_user(user=user, tracks=tracks),
     )
 
 

@@ -17,13 +17,14 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.db import prepared_cursor
-from apps.guides.models import Guide, Section, TaskItem
+from apps.guides.models import Guide, Section, TaskItem, Track
 from apps.guides.rendering import normalize_task_text
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
 
 ACTIVITY_KINDS = ("reads", "ticks", "reviews")
 IMPORT_SIMILARITY = 0.85
 CHECKED_LINE = re.compile(r"^\s*[-*+]\s+\[(?P<state>[xX ])\]\s+(?P<text>.+?)\s*$")
+HEADING_LINE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 
 
 def user_local_date(*, user: User, at: datetime.datetime | None = None) -> datetime.date:
@@ -187,37 +188,54 @@ def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
     """Ticked `[x]` lines of a Markdown checklist become done items; unknown lines are reported.
 
     Lines are matched to current task items by their normalised text, then by close similarity
-    (a typo on either side). Unticked lines never undo progress.
+    (a typo on either side). Unticked lines never undo progress. When several items share the
+    text ("Design document" is a milestone of the README and an exercise of the capstone), the
+    one in a guide named by a heading above the line wins, as in our own export; otherwise the
+    milestone does, since a README's checklist is what people upload.
     """
     result = ChecklistImport()
     items = list(
         TaskItem.objects.filter(
             is_archived=False, guide__is_published=True, guide__is_archived=False
-        ).only("pk", "text")
+        )
+        .select_related("guide__track")
+        .only("pk", "text", "guide__title", "guide__track__kind")
+        .order_by("guide__track__position", "guide__position", "position")
     )
-    by_text: dict[str, TaskItem] = {}
+    by_text: dict[str, list[TaskItem]] = {}
     for item in items:
-        by_text.setdefault(normalize_task_text(item.text), item)
+        by_text.setdefault(normalize_task_text(item.text), []).append(item)
     done_ids = set(
         TaskProgress.objects.filter(user=user, state=TaskProgress.State.DONE).values_list(
             "item_id", flat=True
         )
     )
     to_write: list[TaskProgress] = []
+    headings: dict[int, str] = {}  # level -> normalised text of the headings above the line
+    in_fence = False
     for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if not in_fence and (heading := HEADING_LINE.match(line)):
+            level = len(heading["hashes"])
+            headings = {n: h for n, h in headings.items() if n < level}
+            headings[level] = normalize_task_text(heading["text"])
+            continue
         match = CHECKED_LINE.match(line)
         if not match or match["state"] == " ":
             continue
         normalized = normalize_task_text(match["text"])
-        match_item = by_text.get(normalized)
-        if match_item is None:
+        candidates = by_text.get(normalized)
+        if candidates is None:
             close = difflib.get_close_matches(
                 normalized, by_text.keys(), n=1, cutoff=IMPORT_SIMILARITY
             )
-            match_item = by_text[close[0]] if close else None
-        if match_item is None:
+            candidates = by_text[close[0]] if close else None
+        if candidates is None:
             result.unmatched.append(match["text"][:200])
-        elif match_item.pk in done_ids:
+            continue
+        match_item = _import_candidate_pick(candidates, headings=set(headings.values()))
+        if match_item.pk in done_ids:
             result.unchanged += 1
         else:
             done_ids.add(match_item.pk)
@@ -232,3 +250,13 @@ def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
     if to_write:
         activity_record(user=user, kind="ticks", count=len(to_write))
     return result
+
+
+def _import_candidate_pick(candidates: list[TaskItem], *, headings: set[str]) -> TaskItem:
+    for item in candidates:
+        if normalize_task_text(item.guide.title) in headings:
+            return item
+    for item in candidates:
+        if item.guide.track.kind == Track.Kind.OVERVIEW:
+            return item
+    return candidates[0]

@@ -95,6 +95,7 @@ def test_phase_tree_orders_naturally_and_reads_index_files(guide_repo):
     guides_import(path=guide_repo(files))
     tracks = list(Track.objects.order_by("position").values_list("title", "kind", "number"))
     assert tracks == [
+        ("Start here", "overview", None),  # the README, for its checklist
         ("Phase 1: Topic 1", "phase", 1),
         ("Phase 2: Topic 2", "phase", 2),
         ("Phase 9: Topic 9", "phase", 9),
@@ -269,15 +270,20 @@ def test_bundled_content_imports_cleanly():
     report = guides_import(path=content)
     assert not report.failed
     created = [r for r in report.guides if r.status == "created"]
-    assert len(created) >= 16
+    assert len(created) >= 17
     phases = Track.objects.filter(kind="phase").order_by("number")
     assert list(phases.values_list("number", flat=True)) == list(range(1, 11))
+    # The README is the overview: its checklist only, no glossary or diagrams of its own.
+    overview = next(r for r in created if r.path == "README.md")
+    assert (overview.slug, overview.task_items) == ("system-design-learning-path", 19)
     for result in created:
+        if result is overview:
+            continue
         assert result.glossary_terms >= 5, result.path
         assert result.diagrams >= 1, result.path
         assert result.task_items >= 4, result.path
         assert result.warnings == [], result.path
     # Every glossary link in the bundled guides resolves to a term.
-    for guide in Guide.objects.all():
+    for guide in Guide.objects.exclude(track__kind=Track.Kind.OVERVIEW):
         assert '<a href="#glossary"' not in guide.body_html, guide.slug
         assert re.search(r'href="#term-', guide.body_html), guide.slug

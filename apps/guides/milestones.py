@@ -1,0 +1,120 @@
+"""Which phase, guide or exercise a milestone of the overview README names.
+
+A README's progress checklist names things loosely: "Phase 1: Foundation" is the phase track
+numbered 1 (titled "Phase 1: Foundations"), "URL Shortener" is the guide "Mini-Project: URL
+Shortener", and "Design document" under "### Capstone Project" is the top-level exercise
+"Design document" of the guide "Capstone Project: Design and Build a Distributed System".
+Pure functions over plain data, so the rules are testable without a database.
+"""
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+TITLE_SIMILARITY = 0.85
+PHASE_NUMBER = re.compile(r"\bphase\s*(?P<number>\d+)\b", re.IGNORECASE)
+# "Mini-Project: URL Shortener", "Capstone Project - Design…", "Phase 1 — Foundations".
+TITLE_SEPARATOR = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s)\s*")
+
+
+@dataclass(frozen=True)
+class TrackTarget:
+    pk: int
+    title: str
+    number: int | None
+
+
+@dataclass(frozen=True)
+class GuideTarget:
+    pk: int
+    title: str
+
+
+@dataclass(frozen=True)
+class ItemTarget:
+    pk: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MilestoneLink:
+    track_id: int | None = None
+    guide_id: int | None = None
+    item_id: int | None = None
+
+
+def title_key(text: str) -> str:
+    """Casefolded words without punctuation or plural endings: "Foundations" ~ "foundation"."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("&", " and ")
+    words = re.findall(r"[^\W_]+", text)
+    return " ".join(word[:-1] if len(word) > 3 and word.endswith("s") else word for word in words)
+
+
+def title_variants(title: str) -> set[str]:
+    """The whole title and each side of its first separator, so "Mini-Project: URL Shortener"
+    is named by "URL Shortener" and "Capstone Project: Design…" by "Capstone Project"."""
+    variants = {title_key(title)}
+    parts = TITLE_SEPARATOR.split(title, maxsplit=1)
+    if len(parts) == 2:
+        variants.update(title_key(part) for part in parts)
+    return {variant for variant in variants if variant}
+
+
+def title_match_score(name: str, title: str) -> int:
+    """2 when a variant of one equals a variant of the other, 1 when they are close (a typo or
+    a plural), else 0."""
+    names, titles = title_variants(name), title_variants(title)
+    if names & titles:
+        return 2
+    close = any(
+        difflib.SequenceMatcher(None, a, b).ratio() >= TITLE_SIMILARITY
+        for a in names
+        for b in titles
+        if min(len(a), len(b)) >= 4
+    )
+    return 1 if close else 0
+
+
+def _matching[T](candidates: Iterable[T], name: str, title_of: Callable[[T], str]) -> list[T]:
+    """The candidates `name` names, the exact matches if there are any, else the close ones."""
+    scored = [(title_match_score(name, title_of(candidate)), candidate) for candidate in candidates]
+    best = max((score for score, _ in scored), default=0)
+    return [candidate for score, candidate in scored if best and score == best]
+
+
+def milestone_link(
+    *,
+    text: str,
+    group: str,
+    tracks: list[TrackTarget],
+    guides: list[GuideTarget],
+    items_of_guide: Callable[[int], list[ItemTarget]],
+) -> MilestoneLink:
+    """The one thing `text` (under the heading `group`) names, or an empty link.
+
+    `items_of_guide(guide_id)` returns that guide's top-level exercises; it is called only for
+    the guide the group heading names.
+    """
+    phase = PHASE_NUMBER.search(text)
+    if phase:
+        number = int(phase["number"])
+        track = next((t for t in tracks if t.number == number), None)
+        if track is not None:
+            return MilestoneLink(track_id=track.pk)
+    # A heading names a guide only when it names exactly one: "Mini Projects" is the shared
+    # prefix of five guide titles and names none of them.
+    group_guides = _matching(guides, group, lambda g: g.title) if group else []
+    group_guide = group_guides[0] if len(group_guides) == 1 else None
+    if group_guide is not None:
+        items = _matching(items_of_guide(group_guide.pk), text, lambda i: i.text)
+        if items:
+            return MilestoneLink(item_id=items[0].pk)
+    if guides_named := _matching(guides, text, lambda g: g.title):
+        return MilestoneLink(guide_id=guides_named[0].pk)
+    if tracks_named := _matching(tracks, text, lambda t: t.title):
+        return MilestoneLink(track_id=tracks_named[0].pk)
+    if group_guide is not None:
+        return MilestoneLink(guide_id=group_guide.pk)
+    return MilestoneLink()

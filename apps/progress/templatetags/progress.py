@@ -1,0 +1,22 @@
+from django import template
+from django.middleware.csrf import get_token
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from apps.progress.selectors import MilestoneRow, task_control_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def milestone_control(context: template.Context, milestone: MilestoneRow) -> SafeString:
+    """The same tick control as a guide's exercises, posting back to the dashboard."""
+    return mark_safe(  # noqa: S308 - task_control_html escapes what it interpolates
+        task_control_html(
+            item_id=milestone.item_id,
+            key=milestone.key,
+            state=milestone.state,
+            csrf_token=get_token(context["request"]),
+            next_url=reverse("progress:dashboard") + "#milestones",
+        )
+    )
