@@ -72,12 +72,14 @@ class TickedItem:
 
 # One statement, so one round trip and atomic on its own: find the visible item, upsert the
 # learner's row, count the tick on their local day (not for "todo") and move "continue where
-# you left off". When the item is missing, archived or unpublished, nothing is written and no
-# row comes back. Data-modifying CTEs run exactly once whether or not the final SELECT reads them.
+# you left off" (not for a milestone of the overview README: nothing there to continue). When
+# the item is missing, archived or unpublished, nothing is written and no row comes back.
+# Data-modifying CTEs run exactly once whether or not the final SELECT reads them.
 _TICK_SQL = """
 WITH item AS (
-    SELECT t.id, t.key, t.section_anchor, t.guide_id, g.slug
+    SELECT t.id, t.key, t.section_anchor, t.guide_id, g.slug, tr.kind AS track_kind
     FROM guides_taskitem t JOIN guides_guide g ON g.id = t.guide_id
+    JOIN guides_track tr ON tr.id = g.track_id
     WHERE t.id = %(item)s AND NOT t.is_archived AND g.is_published AND NOT g.is_archived
 ), progress AS (
     INSERT INTO progress_taskprogress (user_id, item_id, state, updated_at)
@@ -92,6 +94,7 @@ WITH item AS (
     INSERT INTO progress_learnerstate
         (user_id, last_guide_id, last_section_anchor, last_visited_at, streak_enabled)
     SELECT %(user)s, guide_id, left(section_anchor, 200), %(now)s, false FROM item
+    WHERE track_kind <> %(overview)s
     ON CONFLICT (user_id) DO UPDATE SET last_guide_id = EXCLUDED.last_guide_id,
         last_section_anchor = EXCLUDED.last_section_anchor,
         last_visited_at = EXCLUDED.last_visited_at
@@ -113,6 +116,7 @@ def task_progress_set(*, user: User, item_id: int, state: str) -> TickedItem:
         "now": now,
         "day": user_local_date(user=user, at=now),
         "counts": state != TaskProgress.State.TODO,
+        "overview": Track.Kind.OVERVIEW,
     }
     with prepared_cursor() as cursor:
         cursor.execute(_TICK_SQL, params)

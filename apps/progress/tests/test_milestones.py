@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.accounts.models import User
 from apps.guides.models import Milestone, TaskItem, Track
 from apps.guides.services import guides_import
-from apps.progress.models import TaskProgress
+from apps.progress.models import LearnerState, TaskProgress
 from apps.progress.selectors import dashboard_for_user
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +164,8 @@ def test_ticking_a_milestone_without_js_returns_to_the_panel(client, learner):
     )
     assert response.status_code == 302 and response["Location"] == "/dashboard/#milestones"
     assert TaskProgress.objects.get(user=learner, item=target).state == "done"
+    # A milestone is a tick, not a place to come back to: "Continue" is left where it was.
+    assert not LearnerState.objects.filter(user=learner, last_guide__isnull=False).exists()
 
 
 def test_ticking_a_milestone_with_htmx_returns_the_control(client, learner):
