@@ -4,7 +4,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -484,10 +484,11 @@ def dashboard_for_user(*, user: User) -> Dashboard:
     )
     today = user_local_date(user=user)
     start = today - datetime.timedelta(days=364)
-    counts = {
-        day.day: day.total
-        for day in ActivityDay.objects.filter(user=user, day__gte=start, day__lte=today)
-    }
+    counts = dict(
+        ActivityDay.objects.filter(user=user, day__gte=start, day__lte=today).values_list(
+            "day", F("reads") + F("ticks") + F("reviews")
+        )
+    )
     weeks = _heatmap(start=start, today=today, counts=counts)
     streak = _streak(today=today, counts=counts) if state and state.streak_enabled else None
     return Dashboard(
