@@ -4,7 +4,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -308,34 +308,40 @@ def guide_progress_list(*, user: User) -> list[TrackProgress]:
             "track__number",
             "track__position",
         )
-        .annotate(
-            n_items=_count(TaskItem, filters=Q(guide=OuterRef("pk"), is_archived=False)),
-            n_sections=_count(Section, filters=Q(guide=OuterRef("pk"), is_archived=False)),
-        )
         .order_by("track__position", "position")
     )
-    done = dict(
-        TaskProgress.objects.filter(user=user, state__in=COMPLETE_STATES, item__is_archived=False)
-        .values("item__guide")
-        .annotate(n=Count("pk"))
-        .values_list("item__guide", "n")
-    )
-    read = dict(
-        SectionRead.objects.filter(user=user, section__is_archived=False)
-        .values("section__guide")
-        .annotate(n=Count("pk"))
-        .values_list("section__guide", "n")
-    )
+    # Per guide, how many items (sections) there are and how many of them this user finished
+    # (read): one grouped pass each, joined only to this user's rows.
+    items = {
+        guide_id: (total, finished)
+        for guide_id, total, finished in TaskItem.objects.filter(is_archived=False)
+        .annotate(mine=FilteredRelation("progress", condition=Q(progress__user=user)))
+        .values("guide_id")
+        .annotate(
+            total=Count("pk"), finished=Count("pk", filter=Q(mine__state__in=COMPLETE_STATES))
+        )
+        .values_list("guide_id", "total", "finished")
+        .order_by()
+    }
+    sections = {
+        guide_id: (total, finished)
+        for guide_id, total, finished in Section.objects.filter(is_archived=False)
+        .annotate(mine=FilteredRelation("reads", condition=Q(reads__user=user)))
+        .values("guide_id")
+        .annotate(total=Count("pk"), finished=Count("mine"))
+        .values_list("guide_id", "total", "finished")
+        .order_by()
+    }
     tracks: dict[int, TrackProgress] = {}
     for guide in guides:
         track = tracks.setdefault(guide.track_id, TrackProgress(track=guide.track))
         track.guides.append(
             GuideProgress(
                 guide=guide,
-                items=guide.n_items,
-                sections=guide.n_sections,
-                items_done=done.get(guide.pk, 0),
-                sections_read=read.get(guide.pk, 0),
+                items=items.get(guide.pk, (0, 0))[0],
+                sections=sections.get(guide.pk, (0, 0))[0],
+                items_done=items.get(guide.pk, (0, 0))[1],
+                sections_read=sections.get(guide.pk, (0, 0))[1],
             )
         )
     return list(tracks.values())
@@ -344,19 +350,13 @@ def guide_progress_list(*, user: User) -> list[TrackProgress]:
 def milestone_groups_for_user(*, user: User, tracks: list[TrackProgress]) -> list[MilestoneGroup]:
     """The overview README's milestones under their headings, each with the user's own state
     and, where it names one, the completion of the phase, guide or exercise (with the
-    exercises under it) computed from `tracks` and one more query."""
+    exercises under it). Titles and figures of phases and guides come from `tracks`, so this is
+    one query for the milestones and one for the exercises they name."""
     milestones = list(
         Milestone.objects.filter(
             item__is_archived=False,
             item__guide__is_published=True,
             item__guide__is_archived=False,
-        )
-        .select_related("item", "linked_track", "linked_guide", "linked_item__guide")
-        # Only what the panel shows: a guide row otherwise carries its whole rendered page.
-        .only(
-            "group", "item__key", "item__text", "linked_track__slug", "linked_track__title",
-            "linked_guide__slug", "linked_guide__title", "linked_item__key",
-            "linked_item__text", "linked_item__guide__slug", "linked_item__guide__title",
         )
         .annotate(
             state=Subquery(
@@ -364,53 +364,65 @@ def milestone_groups_for_user(*, user: User, tracks: list[TrackProgress]) -> lis
             )
         )
         .order_by("item__guide__track__position", "item__guide__position", "item__position")
+        .values_list(
+            "group", "item_id", "item__key", "item__text", "state",
+            "linked_track_id", "linked_guide_id", "linked_item_id",
+        )
     )  # fmt: skip
-    track_percent = {t.track.pk: t.percent for t in tracks}
-    guide_percent = {g.guide.pk: g.percent for t in tracks for g in t.guides}
-    item_percent = _exercise_percents(
-        user=user, items=[m.linked_item for m in milestones if m.linked_item is not None]
-    )
+    by_track = {t.track.pk: t for t in tracks}
+    by_guide = {g.guide.pk: g for t in tracks for g in t.guides}
+    exercises = _exercise_percents(user=user, item_ids={m[7] for m in milestones if m[7]})
     groups: dict[str, MilestoneGroup] = {}
-    for milestone in milestones:
+    for group_title, item_id, key, text, state, track_id, guide_id, linked_item_id in milestones:
         linked = None
-        if milestone.linked_track and milestone.linked_track_id in track_percent:
-            track = milestone.linked_track
+        if track_id in by_track:
+            track = by_track[track_id]
             linked = MilestoneLinkProgress(
-                track.title, track.get_absolute_url(), track_percent[track.pk]
+                track.track.title, track.track.get_absolute_url(), track.percent
             )
-        elif milestone.linked_guide and milestone.linked_guide_id in guide_percent:
-            guide = milestone.linked_guide
+        elif guide_id in by_guide:
+            guide = by_guide[guide_id]
             linked = MilestoneLinkProgress(
-                guide.title, guide.get_absolute_url(), guide_percent[guide.pk]
+                guide.guide.title, guide.guide.get_absolute_url(), guide.percent
             )
-        elif milestone.linked_item and milestone.linked_item_id in item_percent:
-            item = milestone.linked_item
+        elif linked_item_id in exercises and exercises[linked_item_id].guide_id in by_guide:
+            exercise = exercises[linked_item_id]
+            owner = by_guide[exercise.guide_id].guide
             linked = MilestoneLinkProgress(
-                f"{item.guide.title}: {item.text}",
-                f"{item.guide.get_absolute_url()}#taskbox-{item.key}",
-                item_percent[item.pk],
+                f"{owner.title}: {exercise.text}",
+                f"{owner.get_absolute_url()}#taskbox-{exercise.key}",
+                exercise.percent,
             )
-        group = groups.setdefault(milestone.group, MilestoneGroup(title=milestone.group))
+        group = groups.setdefault(group_title, MilestoneGroup(title=group_title))
         group.milestones.append(
             MilestoneRow(
-                item_id=milestone.item_id,
-                key=milestone.item.key,
-                text=milestone.item.text,
-                state=milestone.state or TaskProgress.State.TODO,  # type: ignore[attr-defined]
+                item_id=item_id,
+                key=key,
+                text=text,
+                state=state or TaskProgress.State.TODO,
                 linked=linked,
             )
         )
     return list(groups.values())
 
 
-def _exercise_percents(*, user: User, items: list[TaskItem]) -> dict[int, int]:
+@dataclass
+class _ExerciseProgress:
+    guide_id: int
+    key: str
+    text: str
+    percent: int
+
+
+def _exercise_percents(*, user: User, item_ids: set[int]) -> dict[int, _ExerciseProgress]:
     """For each exercise, the share of it and the exercises nested under it the user has done
     or skipped. One query, over the visible guides those exercises belong to."""
-    if not items:
+    if not item_ids:
         return {}
+    guides = TaskItem.objects.filter(pk__in=item_ids).values("guide_id")
     rows = (
         TaskItem.objects.filter(
-            guide_id__in={item.guide_id for item in items},
+            guide_id__in=guides,
             is_archived=False,
             guide__is_published=True,
             guide__is_archived=False,
@@ -420,27 +432,26 @@ def _exercise_percents(*, user: User, items: list[TaskItem]) -> dict[int, int]:
                 TaskProgress.objects.filter(user=user, item=OuterRef("pk")).values("state")[:1]
             )
         )
-        .values_list("pk", "guide_id", "key", "parent_key", "state")
+        .values_list("pk", "guide_id", "key", "parent_key", "text", "state")
     )
     children: dict[tuple[int, str], list[str]] = {}
     done: dict[tuple[int, str], bool] = {}
-    pks: dict[tuple[int, str], int] = {}
-    for pk, guide_id, key, parent_key, state in rows:
+    found: dict[int, tuple[int, str, str]] = {}
+    for pk, guide_id, key, parent_key, text, state in rows:
         children.setdefault((guide_id, parent_key), []).append(key)
         done[(guide_id, key)] = state in COMPLETE_STATES
-        pks[(guide_id, key)] = pk
-    percents: dict[int, int] = {}
-    for item in items:
-        if (item.guide_id, item.key) not in pks:
-            continue  # in a guide that is hidden now
-        subtree, stack = [], [item.key]
+        if pk in item_ids:
+            found[pk] = (guide_id, key, text)
+    progress: dict[int, _ExerciseProgress] = {}
+    for pk, (guide_id, key, text) in found.items():
+        subtree, stack = [], [key]
         while stack:
-            key = stack.pop()
-            subtree.append(key)
-            stack.extend(children.get((item.guide_id, key), []))
-        finished = sum(1 for key in subtree if done[(item.guide_id, key)])
-        percents[item.pk] = round(100 * finished / len(subtree))
-    return percents
+            current = stack.pop()
+            subtree.append(current)
+            stack.extend(children.get((guide_id, current), []))
+        finished = sum(1 for k in subtree if done[(guide_id, k)])
+        progress[pk] = _ExerciseProgress(guide_id, key, text, round(100 * finished / len(subtree)))
+    return progress
 
 
 def dashboard_for_user(*, user: User) -> Dashboard:
