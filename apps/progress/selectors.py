@@ -4,8 +4,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -278,20 +277,6 @@ class Dashboard:
     @property
     def others(self) -> list[TrackProgress]:
         return [t for t in self.tracks if t.track.kind == Track.Kind.CATEGORY]
-
-
-def _count(model, *, filters: Q) -> Coalesce:
-    return Coalesce(
-        Subquery(
-            model.objects.filter(filters)
-            .order_by()
-            .values("guide")
-            .annotate(n=Count("pk"))
-            .values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        0,
-    )
 
 
 def guide_progress_list(*, user: User) -> list[TrackProgress]:
