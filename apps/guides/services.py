@@ -139,13 +139,15 @@ def guides_import(
                 )
             _guides_archive_missing(label=layout.label, present=imported_paths)
             # After every guide is written: milestones link to phases and guides by title,
-            # and those may have changed even when the README did not.
+            # and those may have changed even when the README did not; links between guides
+            # by relative path can point at guides written after them.
             for overview in Guide.objects.filter(
                 source_path__startswith=f"{layout.label}/",
                 track__kind=Track.Kind.OVERVIEW,
                 is_archived=False,
             ):
-                _overview_sync(guide=overview)
+                milestones_sync(guide=overview)
+            _relative_links_resolve(label=layout.label)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -431,16 +433,22 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
         TaskItem.objects.bulk_create(creates)
 
 
-def _overview_sync(*, guide: Guide) -> None:
-    milestones_sync(guide=guide)
-    _overview_links_resolve(guide=guide)
-
-
-def _overview_links_resolve(*, guide: Guide) -> None:
-    """The README links to phase folders' INDEX files and to guides by relative path, which
-    mean nothing under /guides/: point them at the library's pages for those files."""
-    label = guide.source_path.split("/", 1)[0]
-    folder = posixpath.dirname(guide.source_path)
+def _relative_links_resolve(*, label: str, guide: Guide | None = None) -> None:
+    """Guides link to each other, and the README to phase folders' INDEX files, by relative
+    path (`./Other.md#part`), which means nothing under /guides/: point those links at the
+    library's pages. Every guide of the repository, or just `guide`; a link to a file that is
+    not an imported guide is left as written."""
+    linking = Guide.objects.filter(
+        Q(body_html__icontains='.md"') | Q(body_html__icontains=".md#")
+        | Q(summary_html__icontains='.md"') | Q(summary_html__icontains=".md#"),
+        source_path__startswith=f"{label}/",
+        is_archived=False,
+    ).only("source_path", "body_html", "summary_html")  # fmt: skip
+    if guide is not None:
+        linking = linking.filter(pk=guide.pk)
+    candidates = list(linking)
+    if not candidates:
+        return
     guide_slugs = dict(
         Guide.objects.filter(source_path__startswith=f"{label}/", is_archived=False).values_list(
             "source_path", "slug"
@@ -451,21 +459,23 @@ def _overview_links_resolve(*, guide: Guide) -> None:
             "source_path", "slug"
         )
     )
+    for candidate in candidates:
+        folder = posixpath.dirname(candidate.source_path)
 
-    def resolve(match: re.Match[str]) -> str:
-        path = posixpath.normpath(posixpath.join(folder, unquote(match["target"])))
-        if path in guide_slugs:
-            url = reverse("guides:guide", kwargs={"slug": guide_slugs[path]})
-            return f'href="{url}{match["fragment"] or ""}"'
-        directory, name = posixpath.split(path)
-        if name.casefold() in INDEX_NAMES and directory in track_slugs:
-            return f'href="{reverse("guides:home")}#track-{track_slugs[directory]}"'
-        return match[0]
+        def resolve(match: re.Match[str], folder: str = folder) -> str:
+            path = posixpath.normpath(posixpath.join(folder, unquote(match["target"])))
+            if path in guide_slugs:
+                url = reverse("guides:guide", kwargs={"slug": guide_slugs[path]})
+                return f'href="{url}{match["fragment"] or ""}"'
+            directory, name = posixpath.split(path)
+            if name.casefold() in INDEX_NAMES and directory in track_slugs:
+                return f'href="{reverse("guides:home")}#track-{track_slugs[directory]}"'
+            return match[0]
 
-    body = RELATIVE_MARKDOWN_LINK.sub(resolve, guide.body_html)
-    summary = RELATIVE_MARKDOWN_LINK.sub(resolve, guide.summary_html)
-    if (body, summary) != (guide.body_html, guide.summary_html):
-        Guide.objects.filter(pk=guide.pk).update(body_html=body, summary_html=summary)
+        body = RELATIVE_MARKDOWN_LINK.sub(resolve, candidate.body_html)
+        summary = RELATIVE_MARKDOWN_LINK.sub(resolve, candidate.summary_html)
+        if (body, summary) != (candidate.body_html, candidate.summary_html):
+            Guide.objects.filter(pk=candidate.pk).update(body_html=body, summary_html=summary)
 
 
 def milestones_sync(*, guide: Guide) -> None:
@@ -590,7 +600,9 @@ def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
         position=guide.position,
     )
     if guide.track.kind == Track.Kind.OVERVIEW:
-        _overview_sync(guide=guide)
+        milestones_sync(guide=guide)
+    _relative_links_resolve(label=guide.source_path.split("/", 1)[0], guide=guide)
+    guide.refresh_from_db(fields=["body_html", "summary_html"])
     return guide
 
 

@@ -175,8 +175,9 @@ def test_reimport_unchanged_writes_nothing(guide_repo, django_assert_max_num_que
     guides_import(path=root)
     before = {g.pk: g.updated_at for g in Guide.objects.all()}
     task_ids = sorted(TaskItem.objects.values_list("pk", flat=True))
-    # Discovery, tracks, one lookup per guide and the run record; no guide rows rewritten.
-    with django_assert_max_num_queries(16):
+    # Discovery, tracks, one lookup per guide, the look for relative links to resolve and the
+    # run record; no guide rows rewritten.
+    with django_assert_max_num_queries(17):
         report = guides_import(path=root)
     assert set(statuses(report).values()) == {"unchanged"}
     assert {g.pk: g.updated_at for g in Guide.objects.all()} == before
@@ -287,3 +288,27 @@ def test_bundled_content_imports_cleanly():
     for guide in Guide.objects.exclude(track__kind=Track.Kind.OVERVIEW):
         assert '<a href="#glossary"' not in guide.body_html, guide.slug
         assert re.search(r'href="#term-', guide.body_html), guide.slug
+
+
+def test_relative_links_between_guides_point_at_library_pages(guide_repo, client):
+    root = guide_repo(
+        {
+            "a.md": "# Alpha\n\nSee [Beta](./b.md#setup), [Gamma](sub/c.md), [gone](missing.md)"
+            " and [the site](https://example.com/x.md).\n",
+            "b.md": "# Beta\n\n## Setup\n\nBack to [Alpha](a.md).\n",
+            "sub/c.md": "# Gamma\n\nUp to [Beta](../b.md).\n",
+        }
+    )
+    guides_import(path=root)
+    alpha, beta, gamma = (Guide.objects.get(title=t) for t in ("Alpha", "Beta", "Gamma"))
+    assert f'href="/guides/{beta.slug}/#setup"' in alpha.body_html
+    assert f'href="/guides/{gamma.slug}/"' in alpha.body_html
+    assert 'href="missing.md"' in alpha.body_html  # not a guide: left as written
+    assert 'href="https://example.com/x.md"' in alpha.body_html
+    assert f'href="/guides/{alpha.slug}/"' in beta.body_html
+    assert f'href="/guides/{beta.slug}/"' in gamma.body_html
+    page = client.get(f"/guides/{alpha.slug}/").content.decode()
+    assert f'href="/guides/{beta.slug}/#setup"' in page
+    # A second import (nothing changed) leaves the links as they are.
+    guides_import(path=root)
+    assert Guide.objects.get(pk=alpha.pk).body_html == alpha.body_html
