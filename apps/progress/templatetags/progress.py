@@ -10,13 +10,18 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def milestone_control(context: template.Context, milestone: MilestoneRow) -> SafeString:
-    """The same tick control as a guide's exercises, posting back to the dashboard."""
+    """The same tick control as a guide's exercises, posting back to the dashboard. The CSRF
+    token and the return URL are worked out once per page, not once per milestone."""
+    cache = context.render_context.setdefault("milestone_control", {})
+    if not cache:
+        cache["csrf_token"] = get_token(context["request"])
+        cache["next_url"] = reverse("progress:dashboard") + "#milestones"
     return mark_safe(  # noqa: S308 - task_control_html escapes what it interpolates
         task_control_html(
             item_id=milestone.item_id,
             key=milestone.key,
             state=milestone.state,
-            csrf_token=get_token(context["request"]),
-            next_url=reverse("progress:dashboard") + "#milestones",
+            csrf_token=cache["csrf_token"],
+            next_url=cache["next_url"],
         )
     )
