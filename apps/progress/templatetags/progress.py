@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import template
 from django.middleware.csrf import get_token
 from django.urls import reverse
@@ -12,10 +14,12 @@ register = template.Library()
 def milestone_control(context: template.Context, milestone: MilestoneRow) -> SafeString:
     """The same tick control as a guide's exercises, posting back to the dashboard. The CSRF
     token and the return URL are worked out once per page, not once per milestone."""
-    cache = context.render_context.setdefault("milestone_control", {})
-    if not cache:
-        cache["csrf_token"] = get_token(context["request"])
-        cache["next_url"] = reverse("progress:dashboard") + "#milestones"
+    if "milestone_control" not in context.render_context:
+        context.render_context["milestone_control"] = {
+            "csrf_token": get_token(context["request"]),
+            "next_url": reverse("progress:dashboard") + "#milestones",
+        }
+    cache = cast(dict[str, str], context.render_context["milestone_control"])
     return mark_safe(  # noqa: S308 - task_control_html escapes what it interpolates
         task_control_html(
             item_id=milestone.item_id,
