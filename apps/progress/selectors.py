@@ -238,6 +238,10 @@ class MilestoneRow:
     state: str
     linked: MilestoneLinkProgress | None
 
+    @property
+    def state_label(self) -> str:
+        return TaskProgress.State(self.state).label
+
 
 @dataclass
 class MilestoneGroup:

@@ -139,7 +139,12 @@ def shared(request: HtmxHttpRequest, token: str) -> HttpResponse:
     if state is None:
         raise Http404("This link was revoked or never existed.")
     tracks = selectors.guide_progress_list(user=state.user)
-    response = render(request, "progress/shared.html", {"owner": state.user, "tracks": tracks})
+    milestones = selectors.milestone_groups_for_user(user=state.user, tracks=tracks)
+    response = render(
+        request,
+        "progress/shared.html",
+        {"owner": state.user, "tracks": tracks, "milestones": milestones},
+    )
     response["X-Robots-Tag"] = "noindex"
     response["Referrer-Policy"] = "no-referrer"
     return response

@@ -285,3 +285,14 @@ def test_dashboard_queries_stay_constant_with_many_milestones(client, learner, r
         ]
     )
     assert count_queries() == small
+
+
+def test_share_page_shows_milestones_read_only(client, learner):
+    client.post(f"/progress/items/{milestone('Phase 1: Foundations').pk}/", {"state": "done"})
+    client.post("/progress/share/", {"enabled": "1"})
+    token = LearnerState.objects.get(user=learner).share_token
+    page = Client().get(f"/shared/{token}/").content.decode()
+    assert "Milestones" in page and "Phase 1: Foundations" in page
+    assert '<span class="pill pill--done">Done</span>' in page
+    assert '<span class="pill pill--todo">Not started</span>' in page
+    assert "task-control" not in page and "<form" not in page.split("<main", 1)[1]
