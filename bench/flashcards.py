@@ -33,7 +33,7 @@ from apps.core.sessions import SessionStore
 from apps.flashcards import selectors, services
 from apps.flashcards.models import Card, CardState, ReviewLog
 from apps.guides.models import GlossaryTerm, Guide, Track
-from bench.common import BENCH_STATIC, ROOT, start_server, stop_server, wrk
+from bench.common import BENCH_STATIC, ROOT, analyse, start_server, stop_server, wrk
 
 EMAIL = "bench-cards@example.com"
 CARDS = 10_000
@@ -146,10 +146,7 @@ def main() -> None:
         f"{ReviewLog.objects.filter(user=user).count()} review logs "
         f"(prepared in {time.perf_counter() - started:.0f} s)"
     )
-    # Fresh planner statistics, as autovacuum would have after a bulk load this size.
-    with connection.cursor() as cursor:
-        for table in ("flashcards_card", "flashcards_cardstate", "flashcards_reviewlog"):
-            cursor.execute(f"ANALYZE {table}")
+    analyse("flashcards_card", "flashcards_cardstate", "flashcards_reviewlog")
     deck = selectors.Deck(key="all", title="all")
 
     # Next card: the database time of every query the selector runs, 300 times.

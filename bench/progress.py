@@ -33,6 +33,7 @@ from apps.progress.models import ActivityDay, SectionRead, TaskProgress
 from bench.common import (
     BENCH_STATIC,
     ROOT,
+    analyse,
     snapshot_as_static,
     start_server,
     stop_server,
@@ -67,11 +68,8 @@ def prepare() -> tuple[User, str, str, list[int]]:
         [ActivityDay(user=user, day=today - datetime.timedelta(days=n), reads=n % 5, ticks=n % 3)
          for n in range(365)]
     )  # fmt: skip
-    # Fresh planner statistics, as autovacuum would have after a bulk load this size.
-    with connection.cursor() as cursor:
-        for table in ("progress_taskprogress", "progress_sectionread", "progress_activityday",
-                      "progress_learnerstate", "guides_taskitem", "guides_guide"):  # fmt: skip
-            cursor.execute(f"ANALYZE {table}")
+    analyse("progress_taskprogress", "progress_sectionread", "progress_activityday",
+            "progress_learnerstate", "guides_taskitem", "guides_guide")  # fmt: skip
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]

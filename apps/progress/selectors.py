@@ -47,11 +47,7 @@ def guide_state_for_user(*, user: User, guide: Guide) -> GuideState:
     items = {
         key: (pk, state or TaskProgress.State.TODO)
         for key, pk, state in TaskItem.objects.filter(guide=guide, is_archived=False)
-        .annotate(
-            state=Subquery(
-                TaskProgress.objects.filter(user=user, item=OuterRef("pk")).values("state")[:1]
-            )
-        )
+        .annotate(state=_own_state(user=user, item=OuterRef("pk")))
         .values_list("key", "pk", "state")
     }
     sections = dict(
@@ -347,11 +343,7 @@ def milestone_groups_for_user(*, user: User, tracks: list[TrackProgress]) -> lis
             item__guide__is_published=True,
             item__guide__is_archived=False,
         )
-        .annotate(
-            state=Subquery(
-                TaskProgress.objects.filter(user=user, item=OuterRef("item")).values("state")[:1]
-            )
-        )
+        .annotate(state=_own_state(user=user, item=OuterRef("item")))
         .order_by("item__guide__track__position", "item__guide__position", "item__position")
         .values_list(
             "group", "item_id", "item__key", "item__text", "state",
@@ -403,6 +395,11 @@ class _ExerciseProgress:
     percent: int
 
 
+def _own_state(*, user: User, item: OuterRef) -> Subquery:
+    """The user's state of the item the outer query is on; NULL when they never touched it."""
+    return Subquery(TaskProgress.objects.filter(user=user, item=item).values("state")[:1])
+
+
 def _exercise_percents(*, user: User, item_ids: set[int]) -> dict[int, _ExerciseProgress]:
     """For each exercise, the share of it and the exercises nested under it the user has done
     or skipped. One query, over the visible guides those exercises belong to."""
@@ -416,11 +413,7 @@ def _exercise_percents(*, user: User, item_ids: set[int]) -> dict[int, _Exercise
             guide__is_published=True,
             guide__is_archived=False,
         )
-        .annotate(
-            state=Subquery(
-                TaskProgress.objects.filter(user=user, item=OuterRef("pk")).values("state")[:1]
-            )
-        )
+        .annotate(state=_own_state(user=user, item=OuterRef("pk")))
         .values_list("pk", "guide_id", "key", "parent_key", "text", "state")
     )
     children: dict[tuple[int, str], list[str]] = {}
