@@ -6,6 +6,7 @@ same run, because this machine is noisy and absolute numbers drift between runs.
 
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -14,6 +15,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_STATIC = ROOT / "var" / "bench-static"
@@ -29,12 +32,15 @@ class Result:
     p95: float
     p99: float
     errors: int
+    cpu_ms: dict[str, float]  # CPU time per request, by process: gunicorn, postgres, wrk
 
     def line(self, static: "Result | None" = None) -> str:
         ratio = f"  {self.rps / static.rps:.2f}x static" if static and static is not self else ""
+        cpu = " + ".join(f"{role} {ms:.2f}" for role, ms in self.cpu_ms.items())
         return (
             f"{self.name:<28} {self.rps:>9.0f} req/s  p50 {self.p50:>6.2f} ms  "
-            f"p95 {self.p95:>6.2f} ms  p99 {self.p99:>6.2f} ms  errors {self.errors}{ratio}"
+            f"p95 {self.p95:>6.2f} ms  p99 {self.p99:>6.2f} ms  errors {self.errors}{ratio}\n"
+            f"{'':<28} CPU per request: {cpu} ms"
         )
 
 
@@ -74,6 +80,8 @@ def start_server(workers: int = 2, env: dict[str, str] | None = None) -> subproc
         start_new_session=True,
     )
     # fmt: on
+    global _server
+    _server = process
     for _ in range(100):
         try:
             urllib.request.urlopen(f"{BASE}/healthz", timeout=1)
@@ -82,6 +90,28 @@ def start_server(workers: int = 2, env: dict[str, str] | None = None) -> subproc
             time.sleep(0.2)
     stop_server(process)
     sys.exit("gunicorn did not start")
+
+
+_server: subprocess.Popen | None = None
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU time so far of the gunicorn processes, of every PostgreSQL process, and of the wrk
+    runs that have finished (this script's waited-for children)."""
+    totals = {"gunicorn": 0.0, "postgres": 0.0}
+    gunicorn = psutil.Process(_server.pid) if _server else None
+    processes = [gunicorn, *gunicorn.children(recursive=True)] if gunicorn else []
+    processes += [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        role = "postgres" if process.name() == "postgres" else "gunicorn"
+        totals[role] += times.user + times.system
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    totals["wrk"] = children.ru_utime + children.ru_stime
+    return totals
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -95,9 +125,11 @@ def wrk(name: str, path: str, *, seconds: int = 10, connections: int = 32, scrip
     command += ["-s", script or str(ROOT / "bench" / "wrk_p95.lua")]
     for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
+    before = _cpu_seconds()
     output = subprocess.run(
         [*command, BASE + path], capture_output=True, text=True, check=True
     ).stdout
+    after = _cpu_seconds()
     # wrk stops, but the server still works through the requests queued when it did; let them
     # drain so they do not count against the next measurement (a static file run after a slow
     # page's warm-up otherwise shows p95s of hundreds of milliseconds).
@@ -109,7 +141,9 @@ def wrk(name: str, path: str, *, seconds: int = 10, connections: int = 32, scrip
     errors = int(non_2xx.group(1)) if non_2xx else 0
     if socket_errors:
         errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(0)))
-    return Result(name, rps, float(p["p50"]), float(p["p95"]), float(p["p99"]), errors)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    cpu_ms = {role: (after[role] - before[role]) * 1000 / requests for role in after}
+    return Result(name, rps, float(p["p50"]), float(p["p95"]), float(p["p99"]), errors, cpu_ms)
 
 
 def _wait_until_idle(timeout: float = 30.0) -> None:

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from apps.accounts.models import User
-from apps.core.sessions import SessionStore
+from apps.accounts.sessions import SessionStore
 from apps.flashcards import selectors, services
 from apps.flashcards.models import Card, CardState, ReviewLog
 from apps.guides.models import GlossaryTerm, Guide, Track

@@ -26,7 +26,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.crypto import get_random_string
 
 from apps.accounts.models import User
-from apps.core.sessions import SessionStore
+from apps.accounts.sessions import SessionStore
 from apps.guides.models import Section, TaskItem
 from apps.guides.services import guides_import
 from apps.progress.models import ActivityDay, SectionRead, TaskProgress

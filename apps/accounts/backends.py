@@ -1,20 +1,22 @@
-"""Authentication backends whose per-request user read is plain SQL.
+"""Authentication backends whose per-request user read costs no extra statement.
 
-`get_user` runs on every signed-in request. The ORM's `get(pk=…)` spends most of its time
-building the query, so the same row is read with a fixed statement and turned into a `User`
-by `Model.from_db`, exactly as the ORM would. The rules stay Django's: a missing or inactive
-user is nobody, and the session's auth hash is still checked by `django.contrib.auth`.
+`get_user` runs on every signed-in request. The session read already brought the user's row
+(apps/accounts/sessions.py); otherwise the same row is read with a fixed statement rather than
+the ORM's `get(pk=…)`, which spends most of its time building the query. The rules stay
+Django's: a missing or inactive user is nobody, and `django.contrib.auth` still checks the
+session's auth hash.
 """
 
 from allauth.account import auth_backends
 from django.contrib.auth import backends
 
 from apps.accounts.selectors import user_by_pk
+from apps.accounts.sessions import session_user
 
 
 class _PlainReadMixin:
     def get_user(self, user_id):
-        user = user_by_pk(pk=user_id)
+        user = session_user(user_id) or user_by_pk(pk=user_id)
         return user if user is not None and self.user_can_authenticate(user) else None  # type: ignore[attr-defined]
 
 

@@ -1,5 +1,6 @@
 """Reads about a user: everything they own, found by walking the models, not by a list."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ SECRET_FIELDS: dict[str, set[str]] = {
     "mfa.authenticator": {"data"},
     "socialaccount.socialtoken": {"token", "token_secret"},
     "usersessions.usersession": {"session_key"},
+    "accounts.loginsession": {"session_key", "session_data"},
     "account.emailconfirmation": {"key"},
 }
 
@@ -104,19 +106,26 @@ def _provider_name(account) -> str:
         return account.provider
 
 
+def user_columns_sql(alias: str) -> str:
+    """Every column of the user table, qualified by `alias`, in the order `user_from_row` reads."""
+    quote = connection.ops.quote_name
+    columns = (field.column or field.attname for field in User._meta.concrete_fields)
+    return ", ".join(f"{alias}.{quote(column)}" for column in columns)
+
+
+def user_from_row(row: Sequence[Any]) -> User:
+    """A `User` built from the columns of `user_columns_sql`, exactly as the ORM would."""
+    return User.from_db(
+        connection.alias, [field.attname for field in User._meta.concrete_fields], row
+    )
+
+
 def user_by_pk(*, pk: Any) -> User | None:
     """The user with this primary key, every field loaded, in one fixed statement."""
-    fields = User._meta.concrete_fields
-    quote = connection.ops.quote_name
-    columns = ", ".join(
-        quote(field.attname if field.column is None else field.column) for field in fields
-    )
     with prepared_cursor() as cursor:
         cursor.execute(
-            f"SELECT {columns} FROM {User._meta.db_table} WHERE id = %s",  # noqa: S608 - model's own names
+            f"SELECT {user_columns_sql('u')} FROM {User._meta.db_table} u WHERE u.id = %s",  # noqa: S608 - model's own names
             [User._meta.pk.to_python(pk)],
         )
         row = cursor.fetchone()
-    if row is None:
-        return None
-    return User.from_db(connection.alias, [field.attname for field in fields], row)
+    return None if row is None else user_from_row(row)

@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -98,8 +98,8 @@ AUTHENTICATION_BACKENDS = [
     "apps.accounts.backends.ModelBackend",
     "apps.accounts.backends.AuthenticationBackend",
 ]
-# Django's database sessions, read in plain SQL on each request (apps/core/sessions.py).
-SESSION_ENGINE = "apps.core.sessions"
+# Django's database sessions, read with the signed-in user in one statement (accounts/sessions.py).
+SESSION_ENGINE = "apps.accounts.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -3,13 +3,13 @@
 import datetime
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
+from apps.accounts.models import LoginSession as Session
 from apps.accounts.models import User
 from apps.accounts.selectors import user_by_pk
-from apps.core.sessions import SessionStore
+from apps.accounts.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_inactive_user_and_changed_password_end_the_session(signed_in):
     assert account_page_status(client) == 302  # the session's auth hash no longer matches
 
 
-def test_hot_reads_are_prepared_once_per_connection_and_logged(signed_in):
+def test_session_and_user_are_one_prepared_statement_logged_each_time(signed_in):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -73,13 +73,62 @@ def test_hot_reads_are_prepared_once_per_connection_and_logged(signed_in):
         for _ in range(3):
             assert account_page_status(client) == 200
     logged = [q["sql"] for q in queries.captured_queries]
-    assert sum("FROM django_session WHERE session_key = $1" in sql for sql in logged) == 3
+    joined = [
+        sql for sql in logged if "FROM accounts_loginsession s LEFT JOIN accounts_user u" in sql
+    ]
+    assert len(joined) == 3 and all("s.session_key = $1" in sql for sql in joined)
+    assert not any("FROM accounts_user u WHERE u.id" in sql for sql in logged)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_prepared_statements"
-            " WHERE statement LIKE 'SELECT session_data FROM django_session%%'"
+            " WHERE statement LIKE 'SELECT s.session_data, %%accounts_loginsession%%'"
         )
         assert cursor.fetchone()[0] == 1
+
+
+def test_the_session_row_names_its_user_from_sign_in_to_sign_out(signed_in):
+    client, user = signed_in
+    key = client.cookies["sessionid"].value
+    assert Session.objects.get(session_key=key).user_id == user.pk
+    client.post("/accounts/logout/")
+    assert not Session.objects.filter(session_key=key).exists()
+    assert not Session.objects.filter(user=user).exists()
+
+
+def test_a_session_without_its_user_column_still_signs_in_by_reading_the_user(signed_in):
+    """Sessions carried over by the migration have no user column until Django saves them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, _ = signed_in
+    Session.objects.update(user=None)
+    with CaptureQueriesContext(connection) as queries:
+        assert account_page_status(client) == 200
+    assert any("FROM accounts_user u WHERE u.id" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_user_column_never_overrides_the_signed_session_data(signed_in):
+    """Who is signed in comes from the session's signed data; a user column pointing at
+    somebody else (a tampered or stale row) is ignored, not trusted."""
+    client, user = signed_in
+    mallory = User.objects.create_user(username="mallory@example.com", email="mallory@example.com")
+    Session.objects.update(user=mallory)
+    response = client.get("/profile/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user.pk == user.pk
+
+
+def test_deleting_a_user_deletes_their_sessions(signed_in):
+    client, user = signed_in
+    user.delete()
+    assert not Session.objects.exists()
+    assert account_page_status(client) == 302
+
+
+def test_no_user_is_taken_from_a_session_outside_a_request():
+    from apps.accounts.sessions import session_user
+
+    assert session_user(1) is None
 
 
 def test_prepared_statements_can_be_turned_off(signed_in, settings):

@@ -109,8 +109,8 @@ def test_toggle_is_one_statement_that_counts_the_tick_and_moves_continue(
     client, learner, django_assert_num_queries
 ):
     target = item("Measure consumer lag")
-    # Session, user, then the toggle itself: item check, upsert, activity and visit together.
-    with django_assert_num_queries(3):
+    # The session with its user, then the toggle: item check, upsert, activity and visit.
+    with django_assert_num_queries(2):
         response = client.post(
             f"/progress/items/{target.pk}/", {"state": "done"}, headers={"HX-Request": "true"}
         )
@@ -148,6 +148,31 @@ def test_anonymous_and_csrf(library):
     section = Section.objects.get(anchor="basics")
     assert strict.post(f"/progress/sections/{section.pk}/", {"read": "1"}).status_code == 403
     assert not TaskProgress.objects.exists() and not SectionRead.objects.exists()
+
+
+def test_htmx_toggle_hands_back_the_token_it_was_sent_and_sets_no_cookie(library):
+    """The new control carries the masked token the POST passed the check with; a POST that
+    sent the bare secret (a script reading the cookie) gets a freshly masked one instead."""
+    from django.middleware.csrf import _unmask_cipher_token
+
+    target = item("Run a broker locally")
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(make_user("csrf@example.com"))
+    page = strict.get("/guides/queues/")
+    secret = strict.cookies["csrftoken"].value
+    masked = str(page.context["csrf_token"])  # what the page's forms and hx-headers carry
+    assert len(masked) == 64 and _unmask_cipher_token(masked) == secret
+    url = f"/progress/items/{target.pk}/"
+    htmx = {"HX-Request": "true"}
+    response = strict.post(url, {"state": "done", "csrfmiddlewaretoken": masked}, headers=htmx)
+    assert response.status_code == 200
+    assert f'name="csrfmiddlewaretoken" value="{masked}"' in response.text
+    assert "csrftoken" not in response.cookies
+    response = strict.post(url, {"state": "todo"}, headers={**htmx, "X-CSRFToken": secret})
+    assert response.status_code == 200
+    sent_back = response.text.split('name="csrfmiddlewaretoken" value="')[1][:64]
+    assert sent_back != secret and _unmask_cipher_token(sent_back) == secret
+    assert TaskProgress.objects.get(item=target).state == "todo"
 
 
 @pytest.mark.parametrize("evil", ["//evil.example", "https:evil.example", "/\\evil.example",
