@@ -95,23 +95,32 @@ def start_server(workers: int = 2, env: dict[str, str] | None = None) -> subproc
 _server: subprocess.Popen | None = None
 
 
-def _cpu_seconds() -> dict[str, float]:
-    """CPU time so far of the gunicorn processes, of every PostgreSQL process, and of the wrk
-    runs that have finished (this script's waited-for children)."""
-    totals = {"gunicorn": 0.0, "postgres": 0.0}
+def _cpu_seconds() -> dict[tuple[str, int], float]:
+    """CPU seconds so far of each gunicorn and PostgreSQL process by (role, pid), and of the wrk
+    runs that have finished (this script's waited-for children) as ("wrk", 0)."""
     gunicorn = psutil.Process(_server.pid) if _server else None
     processes = [gunicorn, *gunicorn.children(recursive=True)] if gunicorn else []
     processes += [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    totals = {}
     for process in processes:
         try:
             times = process.cpu_times()
+            role = "postgres" if process.name() == "postgres" else "gunicorn"
         except psutil.Error:
             continue
-        role = "postgres" if process.name() == "postgres" else "gunicorn"
-        totals[role] += times.user + times.system
+        totals[role, process.pid] = times.user + times.system
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    totals["wrk"] = children.ru_utime + children.ru_stime
+    totals["wrk", 0] = children.ru_utime + children.ru_stime
     return totals
+
+
+def _cpu_ms_per_request(before: dict, after: dict, requests: int) -> dict[str, float]:
+    # A process that ended during the run (an idle database connection closing) drops out,
+    # so its share goes uncounted rather than subtracted.
+    spent = {"gunicorn": 0.0, "postgres": 0.0, "wrk": 0.0}
+    for (role, pid), seconds in after.items():
+        spent[role] += seconds - before.get((role, pid), 0.0)
+    return {role: value * 1000 / requests for role, value in spent.items()}
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -142,7 +151,7 @@ def wrk(name: str, path: str, *, seconds: int = 10, connections: int = 32, scrip
     if socket_errors:
         errors += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(0)))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
-    cpu_ms = {role: (after[role] - before[role]) * 1000 / requests for role in after}
+    cpu_ms = _cpu_ms_per_request(before, after, requests)
     return Result(name, rps, float(p["p50"]), float(p["p95"]), float(p["p99"]), errors, cpu_ms)
 
 
