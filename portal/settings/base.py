@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         # django-celery-beat stores this and sends the task with expires=240: no pile-up.
         "options": {"expire_seconds": 240},
     },
+    "sessions-clear-expired": {
+        "task": "apps.accounts.tasks.sessions_clear_expired_task",
+        "schedule": 6 * 3600.0,
+        "options": {"expire_seconds": 3600},
+    },
 }
 
 # Reading reminders. Retry countdowns stay under the broker's visibility timeout (checked).

@@ -140,3 +140,21 @@ def test_prepared_statements_can_be_turned_off(signed_in, settings):
     with CaptureQueriesContext(connection) as queries:
         assert account_page_status(client) == 200
     assert any("session_key = '" in q["sql"] for q in queries.captured_queries)
+
+
+def test_expired_sessions_are_cleared_on_schedule(signed_in, settings):
+    from apps.accounts.tasks import sessions_clear_expired_task
+
+    client, _ = signed_in
+    live = client.cookies["sessionid"].value
+    other = SessionStore()
+    other["note"] = "anonymous but expired"
+    other.create()
+    Session.objects.filter(session_key=other.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert sessions_clear_expired_task.apply().get() == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live]
+    assert account_page_status(client) == 200
+    entry = settings.CELERY_BEAT_SCHEDULE["sessions-clear-expired"]
+    assert entry["task"] == sessions_clear_expired_task.name
