@@ -17,7 +17,7 @@ class AuthenticationMiddleware(middleware.AuthenticationMiddleware):
 
 def _user(request: HttpRequest) -> object:
     if not hasattr(request, "_cached_user"):
-        token = SESSION_IN_USE.set(request.session)  # type: ignore[arg-type]
+        token = SESSION_IN_USE.set(request.session)
         try:
             request._cached_user = auth.get_user(request)  # type: ignore[attr-defined]
         finally:

@@ -23,7 +23,7 @@ from apps.accounts.selectors import user_columns_sql, user_from_row
 from apps.core.db import prepared_cursor
 
 # The session of the request whose user is being loaded (set by accounts.middleware).
-SESSION_IN_USE: ContextVar["SessionStore | None"] = ContextVar("session_in_use", default=None)
+SESSION_IN_USE: ContextVar[object] = ContextVar("session_in_use", default=None)
 
 
 class SessionStore(db.SessionStore):
@@ -72,8 +72,7 @@ def user_pk(value: Any) -> Any:
 
 def session_user(user_id: Any) -> User | None:
     """The user read with the current request's session, when it is the one asked for."""
-    session = SESSION_IN_USE.get()
-    user = session.user_row if session is not None else None
+    user = getattr(SESSION_IN_USE.get(), "user_row", None)  # None for another session engine
     if user is not None and user.pk == user_pk(user_id):
         return user
     return None
