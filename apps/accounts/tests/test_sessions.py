@@ -158,3 +158,37 @@ def test_expired_sessions_are_cleared_on_schedule(signed_in, settings):
     assert account_page_status(client) == 200
     entry = settings.CELERY_BEAT_SCHEDULE["sessions-clear-expired"]
     assert entry["task"] == sessions_clear_expired_task.name
+
+
+def test_the_upgrade_carries_live_sessions_over_and_keeps_them_signed_in():
+    """Migration 0002 copies Django's sessions into LoginSession: nobody is signed out, and
+    expired rows are left behind."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY
+    from django.contrib.auth import SESSION_KEY as USER_KEY
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    user = User.objects.create_user(username="old@example.com", email="old@example.com")
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0001_initial")])
+    live, stale = DjangoStore(), DjangoStore()
+    for store in (live, stale):
+        store[USER_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "apps.accounts.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE django_session SET expire_date = now() - interval '1 minute'"
+            " WHERE session_key = %s",
+            [stale.session_key],
+        )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert list(Session.objects.values_list("session_key", "user_id")) == [(live.session_key, None)]
+    client = Client()
+    client.cookies["sessionid"] = live.session_key
+    assert account_page_status(client) == 200
