@@ -1,12 +1,10 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.middleware.csrf import CSRF_SECRET_LENGTH, get_token
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, csrf_token_sent, safe_next
 from apps.guides.models import Section, TaskItem
 from apps.progress import selectors, services
 from apps.progress.models import TaskProgress
@@ -30,22 +28,11 @@ def task_set(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
             item_id=item.pk,
             key=item.key,
             state=state,
-            csrf_token=_csrf_token_sent(request),
+            csrf_token=csrf_token_sent(request),
             next_url=next_url,
         )
         return HttpResponse(html)
     return redirect(next_url)
-
-
-def _csrf_token_sent(request: HttpRequest) -> str:
-    """The masked token this POST passed the CSRF check with, for the control that replaces
-    the form it came from. Masking a fresh one (`get_token`) costs more than the rest of the
-    view and re-sets the cookie; echoing is safe because only a request that already holds a
-    valid token gets this response, so there is nothing for a cross-site page to learn."""
-    token = request.POST.get("csrfmiddlewaretoken") or request.META.get(
-        settings.CSRF_HEADER_NAME, ""
-    )
-    return token if len(token) == 2 * CSRF_SECRET_LENGTH else get_token(request)
 
 
 @require_POST
@@ -60,7 +47,7 @@ def section_set(request: AuthenticatedHttpRequest, section_id: int) -> HttpRespo
     next_url = safe_next(request, section.get_absolute_url())
     if request.htmx:
         html = selectors.section_control_html(
-            section_id=section.pk, read=read, csrf_token=get_token(request), next_url=next_url
+            section_id=section.pk, read=read, csrf_token=csrf_token_sent(request), next_url=next_url
         )
         return HttpResponse(html)
     return redirect(next_url)
