@@ -20,6 +20,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from apps.core.html import sanitize_html
+from apps.guides.gfm import GfmExtension
 from apps.guides.glossary import GlossaryBlock, ParsedTerm, find_glossaries
 
 
@@ -85,7 +86,7 @@ HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 H2_SPLIT = re.compile(r'(?=<h[12] id="[^"]+")')
 TASK_MARKER = re.compile(r'<span class="task-box" id="taskbox-(?P<key>[0-9a-f]{16})"></span>')
 # Part of every content hash: bump it when rendering changes so the next import re-renders.
-RENDERER_VERSION = "6"
+RENDERER_VERSION = "7"
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
 
 
@@ -333,6 +334,11 @@ def _markdown() -> markdown.Markdown:
             "pymdownx.details",
             "pymdownx.tilde",
             "pymdownx.mark",
+            # GitHub reads these too: `1)` lists (after sane_lists, whose list parsers it
+            # replaces), bare URLs, and the rest of GFM in a pre-pass (apps/guides/gfm.py).
+            "pymdownx.fancylists",
+            "pymdownx.magiclink",
+            GfmExtension(),
             _TaskExtension(),
         ],
         extension_configs={
@@ -348,6 +354,9 @@ def _markdown() -> markdown.Markdown:
                 ]
             },
             "pymdownx.tilde": {"subscript": False},
+            # Decimal only, like GitHub: "A. Something" and "i. something" stay paragraphs.
+            "pymdownx.fancylists": {"additional_ordered_styles": []},
+            "pymdownx.magiclink": {"repo_url_shortener": False, "social_url_shortener": False},
         },
         output_format="html",
     )
@@ -512,6 +521,8 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
         in_fence.update(range(start, end + 1))
 
     def link(match: re.Match[str]) -> str:
+        if match.string.count("`", 0, match.start()) % 2:
+            return match[0]  # inside a code span: shown as written
         anchor = _link_target(match["text"], lookup)
         return f"[{match['text']}](#{anchor})" if anchor else match[0]
 
