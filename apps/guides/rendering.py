@@ -22,6 +22,7 @@ from markdown.treeprocessors import Treeprocessor
 from apps.core.html import sanitize_html
 from apps.guides.gfm import GfmExtension
 from apps.guides.glossary import GlossaryBlock, ParsedTerm, find_glossaries
+from apps.guides.mermaid_lint import mermaid_warnings
 
 
 class GuideError(Exception):
@@ -432,6 +433,7 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
     warnings: list[str] = []
     lines = text.split("\n")
     fences = _fences_or_repair(lines, warnings)
+    warnings.extend(mermaid_warnings(lines, fences))
     lines = normalize_lists(lines, fences)
     fences = fence_ranges(lines)
     in_fence: set[int] = set()
