@@ -67,6 +67,8 @@
   var mermaidRun = Promise.resolve();
   function showMermaidFailure(node, source, error) {
     var message = String((error && (error.message || error.str)) || error || "unknown error");
+    // Keep the line and the caret; the parser's list of every token it expected is noise.
+    message = message.replace(/^Expecting .*, got (.*)$/m, "Unexpected $1");
     var note = document.createElement("div");
     note.className = "mermaid-error";
     note.setAttribute("role", "note");
