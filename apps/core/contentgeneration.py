@@ -12,15 +12,18 @@ FUNCTION = "core_content_generation_bump"
 
 
 def function_sql(generation_table: str) -> str:
-    # Table names come from model _meta, never from input.
-    return f"""  # noqa: S608
-CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+    # The table name comes from the model's _meta, never from input.
+    return _FUNCTION_BODY.replace("GENERATION_TABLE", generation_table)
+
+
+_FUNCTION_BODY = """
+CREATE OR REPLACE FUNCTION core_content_generation_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF current_setting('portal.content_generation_bumped', true) = txid_current()::text THEN
         RETURN NULL;
     END IF;
     PERFORM set_config('portal.content_generation_bumped', txid_current()::text, true);
-    INSERT INTO "{generation_table}" AS g (id, value) VALUES (1, 1)
+    INSERT INTO "GENERATION_TABLE" AS g (id, value) VALUES (1, 1)
         ON CONFLICT (id) DO UPDATE SET value = g.value + 1;
     RETURN NULL;
 END;
