@@ -18,7 +18,7 @@
       root.dataset.theme = next;
       toggle.setAttribute("aria-pressed", String(next === "dark"));
       try { localStorage.setItem("portal-theme", next); } catch (e) { /* ignore */ }
-      renderMermaid(true);
+      document.dispatchEvent(new CustomEvent("portal:themechange"));
     });
   }
 
@@ -59,24 +59,6 @@
       block.style.position = "relative";
       block.appendChild(button);
     });
-  }
-
-  var mermaidSources = new Map();
-  function renderMermaid(rerender) {
-    if (!window.mermaid) return;
-    var nodes = Array.prototype.slice.call(document.querySelectorAll("pre.mermaid"));
-    if (!nodes.length) return;
-    nodes.forEach(function (node) {
-      if (!mermaidSources.has(node)) mermaidSources.set(node, node.textContent);
-      if (rerender) { node.removeAttribute("data-processed"); node.textContent = mermaidSources.get(node); }
-    });
-    window.mermaid.initialize({
-      startOnLoad: false,
-      securityLevel: "strict",
-      theme: currentTheme() === "dark" ? "dark" : "default",
-      fontFamily: "system-ui, sans-serif",
-    });
-    window.mermaid.run({ nodes: nodes, suppressErrors: true }).catch(function () { /* the source stays visible */ });
   }
 
   function setupGlossaryPopover() {
@@ -166,7 +148,6 @@
     setupCopyButtons(document);
     setupGlossaryPopover();
     setupScrollSpy();
-    renderMermaid(false);
   });
   document.addEventListener("htmx:afterSwap", function (event) { setupCopyButtons(event.target); });
 })();
