@@ -71,8 +71,9 @@ def test_guide_reads_without_javascript(live_server, browser, guide_repo):
 def _far_apart_diagrams() -> str:
     filler = "\n\n".join(f"Paragraph {n} about partitions and ordering." for n in range(150))
     return (
-        "# Far Apart\n\n## Near\n\n```mermaid\nflowchart LR\n  A[\"Near diagram\"] --> B\n```\n\n"
-        f"## Filler\n\n{filler}\n\n## Far\n\n```mermaid\nflowchart LR\n  C[\"Far diagram\"] --> D\n```\n"
+        '# Far Apart\n\n## Near\n\n```mermaid\nflowchart LR\n  A["Near diagram"] --> B\n```\n\n'
+        f"## Filler\n\n{filler}\n\n## Far\n\n"
+        '```mermaid\nflowchart LR\n  C["Far diagram"] --> D\n```\n'
     )
 
 
@@ -100,7 +101,7 @@ def test_diagrams_are_drawn_as_they_come_near_the_viewport(live_server, page, gu
 
 def test_mermaid_is_not_fetched_until_a_diagram_is_near(live_server, page, guide_repo):
     text = _far_apart_diagrams().replace(
-        "```mermaid\nflowchart LR\n  A[\"Near diagram\"] --> B\n```\n", "Just text.\n"
+        '```mermaid\nflowchart LR\n  A["Near diagram"] --> B\n```\n', "Just text.\n"
     )
     guides_import(path=guide_repo({"far.md": text}))
     requested: list[str] = []
