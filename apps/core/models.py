@@ -35,3 +35,21 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.action} {self.object_type} {self.object_repr}"
+
+
+class ContentGeneration(models.Model):
+    """One row whose value changes whenever a transaction that changed the library commits.
+
+    Database triggers keep it (apps/core/contentgeneration.py), so every write counts, bulk
+    or not, from any code path; the anonymous page cache compares it to know its pages are
+    current."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="contentgeneration_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"content generation {self.value}"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from apps.core.pagecache import anonymous_page_cache
 from apps.flashcards import scheduling, selectors, services
 from apps.flashcards.forms import AnswerForm, ReviewSettingsForm
 from apps.flashcards.models import CardState
@@ -198,6 +199,7 @@ def review_undo(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@anonymous_page_cache
 def glossary(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200]
     guide_slug = request.GET.get("guide", "").strip()[:200]
@@ -205,8 +207,18 @@ def glossary(request: HtmxHttpRequest) -> HttpResponse:
     letters: dict[str, list[dict]] = {}
     for row in terms:
         letters.setdefault(row["letter"], []).append(row)
+    # One letter a page (the whole glossary is hundreds of kilobytes); a search shows every
+    # match on one page, as it is already narrow.
+    letter = request.GET.get("letter", "")[:1].upper()
+    if not query and letters:
+        letter = letter if letter in letters else next(iter(letters))
+        shown = {letter: letters[letter]}
+    else:
+        letter, shown = "", letters
     context = {
-        "letters": letters,
+        "letters": shown,
+        "letter_counts": {key: len(rows) for key, rows in letters.items()},
+        "letter": letter,
         "count": len(terms),
         "query": query,
         "guide_slug": guide_slug,
@@ -218,6 +230,7 @@ def glossary(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@anonymous_page_cache
 def term(request: HtmxHttpRequest, guide_slug: str, anchor: str) -> HttpResponse:
     context = selectors.term_detail(
         user=request.user, guide_slug=guide_slug, anchor=anchor, now=timezone.now()

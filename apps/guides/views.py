@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from apps.core.http import HtmxHttpRequest
+from apps.core.pagecache import anonymous_page_cache
 from apps.guides import selectors
 from apps.guides.models import Guide
 from apps.notes.selectors import notes_for_guide
@@ -15,12 +16,14 @@ from apps.progress.selectors import (
 
 
 @require_GET
+@anonymous_page_cache
 def home(request: HtmxHttpRequest) -> HttpResponse:
     tracks = selectors.track_list_with_guides()
     return render(request, "guides/home.html", {"tracks": tracks})
 
 
 @require_GET
+@anonymous_page_cache
 def guide_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     try:
         guide = selectors.guide_get_for_reading(

@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "apps.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +92,13 @@ CACHES = {
         "LOCATION": "portal_cache",
     }
 }
+
+# Library pages for visitors who are not signed in, kept in each process's memory
+# (apps/core/pagecache.py); a content change reaches every process within CHECK_SECONDS.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+PAGE_CACHE_CHECK_SECONDS = env.float("PAGE_CACHE_CHECK_SECONDS", default=1.0)
+PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=64 * 1024 * 1024)
+PAGE_CACHE_MAX_ENTRIES = env.int("PAGE_CACHE_MAX_ENTRIES", default=1000)
 
 AUTH_USER_MODEL = "accounts.User"
 # Django's and allauth's backends, reading the signed-in user in plain SQL (accounts/backends.py).

@@ -15,7 +15,7 @@ if not env("DATABASE_URL", default=""):
 
 # Serve static files straight from static/ in development and tests (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = True
+WHITENOISE_AUTOREFRESH = env.bool("WHITENOISE_AUTOREFRESH", default=True)
 
 # bench/ serves a snapshot of a page as a static file beside the page itself.
 if env("BENCH_STATIC_DIR", default=""):

@@ -11,3 +11,6 @@ STORAGES = {
 }
 ACCOUNT_EMAIL_VERIFICATION = "none"
 CELERY_TASK_ALWAYS_EAGER = False
+# Tests change content through factories, without the import's content_changed(): the page
+# cache has its own tests (apps/core/tests/test_pagecache.py), which turn it on.
+PAGE_CACHE_ENABLED = False

@@ -18,7 +18,7 @@
       root.dataset.theme = next;
       toggle.setAttribute("aria-pressed", String(next === "dark"));
       try { localStorage.setItem("portal-theme", next); } catch (e) { /* ignore */ }
-      renderMermaid(true);
+      document.dispatchEvent(new CustomEvent("portal:themechange"));
     });
   }
 
@@ -58,63 +58,6 @@
       });
       block.style.position = "relative";
       block.appendChild(button);
-    });
-  }
-
-  // A diagram that Mermaid cannot parse shows its source as code with Mermaid's error, never the
-  // bomb icon, and the diagrams after it still render: each one is parsed and drawn on its own.
-  var mermaidSources = new Map();
-  var mermaidRun = Promise.resolve();
-  function showMermaidFailure(node, source, error) {
-    var message = String((error && (error.message || error.str)) || error || "unknown error");
-    // Keep the line and the caret; the parser's list of every token it expected is noise.
-    message = message.replace(/^Expecting .*, got (.*)$/m, "Unexpected $1");
-    var note = document.createElement("div");
-    note.className = "mermaid-error";
-    note.setAttribute("role", "note");
-    var lead = document.createElement("p");
-    lead.textContent = "This diagram could not be drawn; its source is shown below. Mermaid says:";
-    var detail = document.createElement("pre");
-    detail.className = "mermaid-error__message";
-    detail.textContent = message;
-    note.appendChild(lead);
-    note.appendChild(detail);
-    var code = document.createElement("code");
-    code.textContent = source;
-    node.className = "mermaid-source";
-    node.removeAttribute("data-processed");
-    node.textContent = "";
-    node.appendChild(code);
-    node.parentNode.insertBefore(note, node);
-  }
-  function drawMermaid(rerender) {
-    var nodes = Array.prototype.slice.call(document.querySelectorAll("pre.mermaid"));
-    if (!nodes.length) return Promise.resolve();
-    nodes.forEach(function (node) {
-      if (!mermaidSources.has(node)) mermaidSources.set(node, node.textContent);
-      if (rerender) { node.removeAttribute("data-processed"); node.textContent = mermaidSources.get(node); }
-    });
-    window.mermaid.initialize({
-      startOnLoad: false,
-      securityLevel: "strict",
-      suppressErrorRendering: true,
-      theme: currentTheme() === "dark" ? "dark" : "default",
-      fontFamily: "system-ui, sans-serif",
-    });
-    return nodes.reduce(function (done, node) {
-      return done.then(function () {
-        var source = mermaidSources.get(node);
-        return window.mermaid.parse(source)
-          .then(function () { return window.mermaid.run({ nodes: [node] }); })
-          .catch(function (error) { showMermaidFailure(node, source, error); });
-      });
-    }, Promise.resolve());
-  }
-  function renderMermaid(rerender) {
-    if (!window.mermaid) return;
-    // One pass at a time: a theme switch waits for the pass still drawing.
-    mermaidRun = mermaidRun.then(function () { return drawMermaid(rerender); }).then(function () {
-      document.documentElement.dataset.mermaid = "drawn";
     });
   }
 
@@ -205,7 +148,6 @@
     setupCopyButtons(document);
     setupGlossaryPopover();
     setupScrollSpy();
-    renderMermaid(false);
   });
   document.addEventListener("htmx:afterSwap", function (event) { setupCopyButtons(event.target); });
 })();

@@ -520,8 +520,16 @@ def test_posts_need_csrf_and_sign_in(learner, library):
 
 def test_glossary_browser_lists_searches_and_filters(client, learner):
     html = client.get("/glossary/").content.decode()
-    assert "6 terms" in html and 'id="letter-B"' in html and "Dead letter queue" in html
-    assert "Sends messages" in html  # the summary is plain text, not Markdown
+    # One letter a page: the first letter, and links to the others.
+    assert "6 terms" in html and 'id="letter-B"' in html and "Broker" in html
+    assert "Dead letter queue" not in html and 'href="?letter=D"' in html
+    letter_p = client.get("/glossary/?letter=p").content.decode()
+    assert "Producer" in letter_p and "Sends messages" in letter_p  # plain text, not Markdown
+    assert "Broker" not in letter_p.split('id="glossary-results"')[1]
+    # An unknown letter falls back to the first; a search spans every letter.
+    assert "Broker" in client.get("/glossary/?letter=%00").content.decode()
+    searched = client.get("/glossary/?q=messages").content.decode()
+    assert "Producer" in searched and "Dead letter queue" in searched
     assert "2 terms" not in client.get("/glossary/?q=bookmark").content.decode()
     assert "1 term " in client.get("/glossary/?q=bookmark").content.decode()
     filtered = client.get("/glossary/?guide=caches").content.decode()

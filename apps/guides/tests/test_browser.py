@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.guides.models import Guide
 from apps.guides.services import guides_import
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -65,3 +66,50 @@ def test_guide_reads_without_javascript(live_server, browser, guide_repo):
     assert page.evaluate("window.location.hash") == "#term-consumer-group"
     assert page.locator("#term-consumer-group").is_visible()
     context.close()
+
+
+def _far_apart_diagrams() -> str:
+    filler = "\n\n".join(f"Paragraph {n} about partitions and ordering." for n in range(150))
+    return (
+        '# Far Apart\n\n## Near\n\n```mermaid\nflowchart LR\n  A["Near diagram"] --> B\n```\n\n'
+        f"## Filler\n\n{filler}\n\n## Far\n\n"
+        '```mermaid\nflowchart LR\n  C["Far diagram"] --> D\n```\n'
+    )
+
+
+def test_diagrams_are_drawn_as_they_come_near_the_viewport(live_server, page, guide_repo):
+    guides_import(path=guide_repo({"far.md": _far_apart_diagrams()}))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_server.url + Guide.objects.get().get_absolute_url())
+    near, far = page.locator("pre.mermaid").nth(0), page.locator("pre.mermaid").nth(1)
+    near.locator("svg").wait_for(state="visible")
+    assert "Near diagram" in near.text_content()
+    page.wait_for_timeout(500)
+    # The far diagram is still its source, with its space reserved.
+    assert far.locator("svg").count() == 0
+    assert far.evaluate("node => parseInt(node.style.minHeight)") >= 160
+    far.scroll_into_view_if_needed()
+    far.locator("svg").wait_for(state="visible")
+    assert "Far diagram" in far.text_content()
+    assert far.evaluate("node => node.style.minHeight") == ""
+    # The theme toggle redraws what is drawn, in the other palette.
+    page.locator("[data-theme-toggle]").click()
+    far.locator("svg").wait_for(state="visible")
+    assert errors == []
+
+
+def test_mermaid_is_not_fetched_until_a_diagram_is_near(live_server, page, guide_repo):
+    text = _far_apart_diagrams().replace(
+        '```mermaid\nflowchart LR\n  A["Near diagram"] --> B\n```\n', "Just text.\n"
+    )
+    guides_import(path=guide_repo({"far.md": text}))
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(live_server.url + Guide.objects.get().get_absolute_url())
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
+    assert not [url for url in requested if "/vendor/mermaid/" in url]
+    page.locator("pre.mermaid").scroll_into_view_if_needed()
+    page.locator("pre.mermaid svg").wait_for(state="visible")
+    assert [url for url in requested if url.endswith("mermaid.esm.min.mjs")]

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from apps.guides.mermaid_lint import diagram_problem
 from apps.guides.rendering import render_guide
@@ -15,7 +14,7 @@ from apps.guides.services import guides_import
 pytestmark = pytest.mark.browser
 
 CORPORA = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
-MERMAID = Path(settings.BASE_DIR) / "static" / "vendor" / "mermaid" / "mermaid.min.js"
+MERMAID = "/static/vendor/mermaid/mermaid.esm.min.mjs"
 
 GUIDE = """# Diagrams
 
@@ -45,7 +44,7 @@ flowchart LR
 
 
 def _wait_for_diagrams(page) -> None:
-    page.wait_for_function("document.documentElement.dataset.mermaid === 'drawn'")
+    page.locator("html[data-mermaid='drawn']").wait_for(state="attached")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -76,7 +75,7 @@ def test_broken_diagram_shows_its_source_and_error_and_the_rest_render(
 
     # A theme switch redraws the diagrams and keeps the fallback as it was.
     page.locator("[data-theme-toggle]").click()
-    page.wait_for_function("document.querySelectorAll('pre.mermaid svg').length === 2")
+    page.locator("pre.mermaid svg").nth(1).wait_for(state="visible")
     _wait_for_diagrams(page)
     assert page.locator(".mermaid-error").count() == 1
     assert page.locator("pre.mermaid-source").count() == 1
@@ -84,7 +83,8 @@ def test_broken_diagram_shows_its_source_and_error_and_the_rest_render(
 
 
 @pytest.mark.integration
-def test_import_lint_flags_exactly_the_corpus_diagrams_mermaid_rejects(browser):
+@pytest.mark.django_db
+def test_import_lint_flags_exactly_the_corpus_diagrams_mermaid_rejects(live_server, browser):
     """Every diagram of both corpora, parsed by the vendored Mermaid in Chromium."""
     if not CORPORA.is_dir():
         pytest.skip(f"the test corpora are not at {CORPORA}")
@@ -96,10 +96,10 @@ def test_import_lint_flags_exactly_the_corpus_diagrams_mermaid_rejects(browser):
                 diagrams.append((f"{path.relative_to(CORPORA)}", html.unescape(source)))
     assert len(diagrams) > 300
     page = browser.new_page()
-    page.set_content("<!doctype html><html><body></body></html>")
-    page.add_script_tag(path=str(MERMAID))
+    page.goto(f"{live_server.url}/healthz")  # any page of the site: the module is same-origin
     rejected = page.evaluate(
-        """async (sources) => {
+        """async ([url, sources]) => {
+          const mermaid = (await import(url)).default;
           mermaid.initialize({ startOnLoad: false, securityLevel: "strict" });
           const out = [];
           for (const source of sources) {
@@ -107,7 +107,7 @@ def test_import_lint_flags_exactly_the_corpus_diagrams_mermaid_rejects(browser):
           }
           return out;
         }""",
-        [source for _, source in diagrams],
+        [MERMAID, [source for _, source in diagrams]],
     )
     page.close()
     flagged = [diagram_problem(source) is not None for _, source in diagrams]

@@ -64,7 +64,7 @@ def test_guide_page_serves_stored_html(client, library, django_assert_num_querie
     assert 'id="term-broker"' in html
     assert 'href="/guides/streams/" rel="next"' in html
     assert "min read" in html
-    assert "mermaid.min.js" not in html  # loaded only where there are diagrams
+    assert "diagrams.js" not in html and "mermaid" not in html  # only where there are diagrams
 
 
 def test_query_count_does_not_grow_with_the_library(client, guide_repo, django_assert_num_queries):
