@@ -264,9 +264,12 @@ class WorkingCopy:
         author, committed, message = ([*raw.split("\x00", 2), "", ""])[:3]
         spec = f"{sha}:{subpath}" if subpath else f"{sha}^{{tree}}"
         try:
-            tree = self.git("rev-parse", "--verify", "--quiet", f"{spec}^{{tree}}").strip()
+            tree = self.git("rev-parse", "--verify", "--quiet", spec).strip()
+            is_tree = self.git("cat-file", "-t", tree).strip() == "tree"
         except GitError:
-            raise GitError(f"the folder '{subpath}' is not in commit {sha[:12]}") from None
+            is_tree = False
+        if not is_tree:
+            raise GitError(f"the folder '{subpath}' is not in commit {sha[:12]}")
         return CommitInfo(
             sha=sha,
             tree=tree,
