@@ -37,7 +37,15 @@ Caches keep hot data close.
 - [ ] Measure the hit ratio
 """
 
-README = "# Team notes\n\n## Index\n\n### Systems\n\n- [Queues](./Queues.md)\n- [Caching](./Caching.md)\n"
+README = """# Team notes
+
+## Index
+
+### Systems
+
+- [Queues](./Queues.md)
+- [Caching](./Caching.md)
+"""
 
 
 def git_env(home: Path) -> dict[str, str]:
