@@ -236,7 +236,9 @@ def _library_counts(*, label: str) -> dict[str, int]:
         guides_archived=Count("pk", filter=Q(is_archived=True))
     )
     items = TaskItem.objects.filter(guide__source_path__startswith=f"{label}/").aggregate(
-        items=Count("pk"), items_archived=Count("pk", filter=Q(is_archived=True))
+        items=Count("pk"),
+        # An archived guide takes its items out of the library too.
+        items_archived=Count("pk", filter=Q(is_archived=True) | Q(guide__is_archived=True)),
     )
     return {**guides, **items}
 
