@@ -37,16 +37,6 @@ Caches keep hot data close.
 - [ ] Measure the hit ratio
 """
 
-README = """# Team notes
-
-## Index
-
-### Systems
-
-- [Queues](./Queues.md)
-- [Caching](./Caching.md)
-"""
-
 
 def git_env(home: Path) -> dict[str, str]:
     return {
@@ -119,7 +109,7 @@ def sources_settings(settings, tmp_path):
 @pytest.fixture
 def origin(tmp_path, sources_settings) -> Origin:
     repo = Origin(tmp_path)
-    repo.write({"README.md": README, "Queues.md": QUEUES, "Caching.md": CACHING})
+    repo.write({"Queues.md": QUEUES, "Caching.md": CACHING})
     repo.commit("First guides")
     return repo
 
