@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -37,7 +38,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ["SOURCES_ROOT"] = str(WORK / "var")
 os.environ["SOURCES_LOCAL_ROOTS"] = str(WORK / "remote")
-CORPUS = ROOT.parent / "shared" / "corpus" / "learn-resources"
+CORPUS = Path(os.environ.get("BENCH_CORPUS", ROOT.parent / "shared" / "corpus" / "learn-resources"))
 SECRET = "bench-webhook-secret"
 NAME = "bench"
 
@@ -110,8 +111,11 @@ def webhook(body: bytes) -> int:
 
 
 def page_has(url: str, marker: str) -> bool:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return marker in response.read().decode("utf-8", "replace")
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return marker in response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        sys.exit(f"{url} answered {exc.code}")
 
 
 def main() -> None:
@@ -187,8 +191,12 @@ def main() -> None:
             target = files[(n * 7) % len(files)]
             guide = Guide.objects.get(source_path=f"{NAME}/{target.relative_to(clone)}")
             marker = f"bench-marker-{n}-{time.time_ns()}"
-            with target.open("a", encoding="utf-8") as handle:
-                handle.write(f"\n\nEdited by the benchmark: {marker}\n")
+            # A new paragraph under the H1: always in the body (the end of a file may be a
+            # glossary table or an open list).
+            lines = target.read_text(encoding="utf-8").splitlines(keepends=True)
+            at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
+            lines.insert(at, f"\nEdited by the benchmark: {marker}\n\n")
+            target.write_text("".join(lines), encoding="utf-8")
             git("commit", "--quiet", "--all", "-m", f"Edit {target.name}", cwd=clone)
             git("push", "--quiet", str(bare), "HEAD:main", cwd=clone)
             sha = git("rev-parse", "HEAD", cwd=clone)
@@ -202,11 +210,14 @@ def main() -> None:
                     sys.exit(f"the edit never showed up\n{log.read_text()[-4000:]}")
                 time.sleep(0.05)
             latencies.append((time.perf_counter() - started) * 1000)
+            while SyncRun.objects.filter(commit=sha, finished_at__isnull=True).exists():
+                time.sleep(0.05)  # the page shows the guide before the run row is closed
             run = SyncRun.objects.get(commit=sha)
             worker_ms.append(float(run.duration_ms or 0))
             print(
                 f"  push {n + 1}: {target.name}: visible after {latencies[-1]:.0f} ms "
-                f"(worker sync {run.duration_ms} ms, {run.guides_updated} guide updated)"
+                f"(worker sync {run.duration_ms} ms: {run.report.get('timings_ms')}, "
+                f"{run.guides_updated} guide updated)"
             )
     finally:
         os.killpg(worker.pid, signal.SIGTERM)

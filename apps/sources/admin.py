@@ -108,6 +108,10 @@ class SourceAdmin(admin.ModelAdmin):
     )
     change_form_template = "sources/admin/source_change_form.html"
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Source | None = None) -> tuple:
+        # The name is the label of the source's guides: renaming would orphan them.
+        return (*self.readonly_fields, "name") if obj else self.readonly_fields
+
     def get_urls(self):
         return [
             path(

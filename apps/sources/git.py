@@ -76,8 +76,8 @@ def remote_parse(url: str, *, resolve: bool = False) -> Remote:
                 f"{', '.join(sorted(allowed))}, and local paths under SOURCES_LOCAL_ROOTS)"
             )
         parts = urlsplit(url)
-        if not parts.hostname:
-            raise GitError("the URL has no host")
+        if not parts.hostname or parts.hostname.startswith("-"):
+            raise GitError("the URL has no host, or one git would take for an option")
         if parts.password is not None or (scheme in {"https", "http"} and parts.username):
             raise GitError(
                 "credentials are not allowed in the URL: name an environment variable in "
@@ -89,6 +89,8 @@ def remote_parse(url: str, *, resolve: bool = False) -> Remote:
     elif match := SCP_LIKE.match(url):
         if "ssh" not in allowed:
             raise GitError("ssh URLs are not allowed")
+        if match["host"].startswith("-"):
+            raise GitError("the URL has a host git would take for an option")
         remote = Remote(kind="ssh", fetch_url=url, host=match["host"])
     else:
         raise GitError("not a URL git can fetch: use https://, ssh://, git@host:path or /path")
@@ -142,6 +144,8 @@ class WorkingCopy:
     """`<SOURCES_ROOT>/<name>/repo.git` (bare, shallow) and `<…>/tree/<name>/` (one tree)."""
 
     def __init__(self, *, name: str, remote: Remote, credential_env: str = ""):
+        if not re.fullmatch(r"[-a-zA-Z0-9_]+", name):
+            raise GitError(f"'{name}' is not a valid source name")
         self.base = Path(settings.SOURCES_ROOT) / name
         self.git_dir = self.base / "repo.git"
         self.tree_dir = self.base / "tree" / name  # the folder name is the importer's label

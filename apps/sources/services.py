@@ -127,6 +127,7 @@ def _source_sync_locked(
         copy = WorkingCopy(name=source.name, remote=remote, credential_env=source.credential_env)
         copy.prepare()
         sha = copy.fetch(branch=source.branch)
+        fetched = time.monotonic()
         info = copy.commit_info(sha=sha, subpath=source.subpath)
         if info.tree == source.last_tree and not force:
             # Nothing to import (the commit may differ: a change outside the sub-folder).
@@ -143,6 +144,7 @@ def _source_sync_locked(
             )
         copy.limits_check(tree=info.tree)
         tree_dir = copy.checkout(tree=info.tree)
+        checked_out = time.monotonic()
     except GitError as exc:
         return _sync_failed(source=source, trigger=trigger, error=str(exc), started=started)
 
@@ -173,7 +175,15 @@ def _source_sync_locked(
     run.status = SyncRun.Status.PARTIAL if summary["failed"] else SyncRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.duration_ms = _elapsed_ms(started)
-    run.report = {**summary["report"], "commit": sha}
+    run.report = {
+        **summary["report"],
+        "commit": sha,
+        "timings_ms": {
+            "fetch": round((fetched - started) * 1000),
+            "check_and_checkout": round((checked_out - fetched) * 1000),
+            "import": round((time.monotonic() - checked_out) * 1000),
+        },
+    }
     run.import_run_id = summary["run_id"]
     for name, value in changes.items():
         setattr(run, name, value)

@@ -60,6 +60,9 @@ def test_admin_shows_status_runs_and_reports(staff_client, synced):
     assert "/sources/team/webhook/" in html
     assert "guides +0 ~1 -1; items +1 -2" in html  # the second run, in the runs inline
     assert 'action="/admin/sources/source/' in html and "Sync now" in html
+    assert 'name="name"' not in html  # the label of its guides: never renamed
+    assert 'name="url"' in html
+    assert '"timings_ms"' in json.dumps(synced.runs.first().report)
 
     listing = staff_client.get(reverse("admin:sources_source_changelist")).content.decode()
     assert synced.last_commit[:12] in listing

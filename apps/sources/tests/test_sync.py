@@ -189,6 +189,8 @@ def assert_nothing_changed(source, before: dict, commit: str) -> None:
         ({"url": "https://user:tok@example.com/r.git"}, "credentials are not allowed in the URL"),
         ({"url": "https://127.0.0.1/r.git"}, "private or loopback address"),
         ({"url": "https://localhost/r.git"}, "private or loopback address"),
+        ({"url": "ssh://-oProxyCommand=touch%20/tmp/pwned/x"}, "git would take for an option"),
+        ({"url": "relative/path.git"}, "not a URL git can fetch"),
     ],
 )
 def test_a_failed_sync_changes_nothing_and_says_why(origin, source, change, message):
