@@ -158,11 +158,21 @@ def _source_sync_locked(
         committed_at=info.committed_at,
     )
     before = _library_counts(label=source.name)
-    report = guides_import(
-        path=tree_dir,
-        started_by=started_by,
-        source=f"{source.name} @ {sha[:12]} ({source.url}, {source.branch})",
-    )
+    try:
+        report = guides_import(
+            path=tree_dir,
+            started_by=started_by,
+            source=f"{source.name} @ {sha[:12]} ({source.url}, {source.branch})",
+        )
+    except Exception as exc:  # a bug or a database error: the run must not stay "running"
+        logger.exception("source %s: import of %s failed", source.name, sha[:12])
+        run.delete()  # the failed run below records it, with the commit kept in the message
+        return _sync_failed(
+            source=source,
+            trigger=trigger,
+            error=f"the import of {sha[:12]} failed: {exc.__class__.__name__}: {exc}",
+            started=started,
+        )
     after = _library_counts(label=source.name)
     summary = import_summary(report=report)
     changes = {

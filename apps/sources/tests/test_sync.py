@@ -325,3 +325,21 @@ def test_a_missing_credential_variable_fails_clearly(origin, sources_settings):
     outcome = sync(source)
     assert outcome.status == "failed"
     assert outcome.error == "the environment variable NOT_SET_ANYWHERE is not set"
+
+
+def test_an_importer_crash_is_recorded_and_the_next_sync_retries(origin, source, monkeypatch):
+    from apps.sources import services
+
+    def crash(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "guides_import", crash)
+    outcome = sync(source)
+    assert outcome.status == "failed"
+    assert outcome.error.endswith("failed: RuntimeError: disk on fire")
+    assert list(SyncRun.objects.values_list("status", flat=True)) == ["failed"]
+    source.refresh_from_db()
+    assert source.last_tree == ""  # so the next sync imports this tree again
+
+    monkeypatch.undo()
+    assert sync(source).status == "succeeded"
