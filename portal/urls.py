@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("apps.notes.urls")),
     path("", include("apps.flashcards.urls")),
     path("", include("apps.reminders.urls")),
+    path("", include("apps.sources.urls")),
 ]

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.notes",
     "apps.flashcards",
     "apps.reminders",
+    "apps.sources",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         # django-celery-beat stores this and sends the task with expires=240: no pile-up.
         "options": {"expire_seconds": 240},
     },
+    "sources-poll": {
+        "task": "apps.sources.tasks.sources_poll_task",
+        "schedule": 60.0,
+        "options": {"expire_seconds": 50},
+    },
     "sessions-clear-expired": {
         "task": "apps.accounts.tasks.sessions_clear_expired_task",
         "schedule": 6 * 3600.0,
@@ -242,6 +248,21 @@ REMINDERS_REQUEUE_AFTER_SECONDS = env.float("REMINDERS_REQUEUE_AFTER_SECONDS", d
 REMINDERS_DISPATCH_BATCH = env.int("REMINDERS_DISPATCH_BATCH", default=5000)
 REMINDERS_SEND_CHUNK = env.int("REMINDERS_SEND_CHUNK", default=200)
 REMINDERS_UNSUBSCRIBE_MAX_AGE_DAYS = 60
+
+# Git sources (apps/sources): working copies under var/, and what git may reach.
+SOURCES_ROOT = Path(env("SOURCES_ROOT", default=str(BASE_DIR / "var" / "sources")))
+# https and ssh always; "git" (the unauthenticated git protocol) and "http" only when listed.
+SOURCES_ALLOWED_SCHEMES = env.list("SOURCES_ALLOWED_SCHEMES", default=["https", "ssh"])
+# Local paths (and file:// URLs) are refused unless they sit under one of these folders.
+SOURCES_LOCAL_ROOTS = env.list("SOURCES_LOCAL_ROOTS", default=[])
+# Remotes on private, loopback or link-local addresses are refused unless this is on.
+SOURCES_ALLOW_PRIVATE_HOSTS = env.bool("SOURCES_ALLOW_PRIVATE_HOSTS", default=False)
+SOURCES_GIT_TIMEOUT = env.int("SOURCES_GIT_TIMEOUT", default=120)
+SOURCES_MAX_REPO_BYTES = env.int("SOURCES_MAX_REPO_BYTES", default=200 * 1024 * 1024)
+SOURCES_MAX_TREE_BYTES = env.int("SOURCES_MAX_TREE_BYTES", default=50 * 1024 * 1024)
+SOURCES_MAX_FILES = env.int("SOURCES_MAX_FILES", default=5000)
+SOURCES_WEBHOOK_RATE_LIMIT = env.int("SOURCES_WEBHOOK_RATE_LIMIT", default=30)  # per IP a minute
+SOURCES_BUSY_RETRY_SECONDS = env.float("SOURCES_BUSY_RETRY_SECONDS", default=3.0)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

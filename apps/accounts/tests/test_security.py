@@ -1,6 +1,8 @@
 """Security properties, asserted through HTTP as an attacker would try them."""
 
 import datetime as dt
+import hashlib
+import hmac
 
 import pytest
 import time_machine
@@ -20,6 +22,8 @@ from apps.progress.models import TaskProgress
 from apps.progress.services import learner_share_enable, learner_share_revoke, task_progress_set
 from apps.reminders.models import ReminderPreference
 from apps.reminders.services import reminder_preference_update, unsubscribe_token_make
+from apps.sources import tasks as source_tasks
+from apps.sources.models import Source
 
 pytestmark = pytest.mark.django_db
 
@@ -65,12 +69,30 @@ URLS_WITH_IDS = {
     "notes:delete",
     "flashcards:term",
     "reminders:unsubscribe",
+    "sources:webhook",
 }
 
 
 def test_every_url_with_a_parameter_is_covered_here() -> None:
     with_params = {name for name, pattern in _project_patterns() if pattern.pattern.converters}
     assert with_params == URLS_WITH_IDS
+
+
+def test_a_source_webhook_needs_that_sources_own_signature(client: Client, monkeypatch) -> None:
+    """The one CSRF-exempt POST: the HMAC is the check (each forge: apps/sources/tests)."""
+    queued: list[tuple] = []
+    monkeypatch.setattr(source_tasks.source_sync_task, "delay", lambda *a: queued.append(a))
+    Source.objects.create(name="a", url="https://example.com/a.git", webhook_secret="secret-a")
+    Source.objects.create(name="b", url="https://example.com/b.git", webhook_secret="secret-b")
+    body = b'{"ref": "refs/heads/main"}'
+    signed_for_a = "sha256=" + hmac.new(b"secret-a", body, hashlib.sha256).hexdigest()
+    headers = {"X-GitHub-Event": "push", "X-Hub-Signature-256": signed_for_a}
+    for name in ("b", "guessed", "a-"):
+        url = reverse("sources:webhook", args=[name])
+        response = client.post(url, body, content_type="application/json", headers=headers)
+        assert response.status_code == 403, name
+    assert client.get(reverse("sources:webhook", args=["a"])).status_code == 405
+    assert queued == []
 
 
 @pytest.fixture
