@@ -58,23 +58,19 @@ def deck_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     guide = term = track = None
     if request.POST.get("term_anchor"):
         term = get_object_or_404(
-            GlossaryTerm,
+            GlossaryTerm.objects.visible(),
             guide__slug=request.POST.get("term_guide", ""),
             anchor=request.POST["term_anchor"],
-            is_archived=False,
-            guide__is_archived=False,
         )
         added = services.deck_add_cards(user=request.user, term=term)
     elif request.POST.get("term"):
         term = _term_or_404(request.POST["term"])
         added = services.deck_add_cards(user=request.user, term=term)
     elif request.POST.get("guide"):
-        guide = get_object_or_404(
-            Guide, slug=request.POST["guide"], is_archived=False, is_published=True
-        )
+        guide = get_object_or_404(Guide.objects.visible(), slug=request.POST["guide"])
         added = services.deck_add_cards(user=request.user, guide=guide)
     elif request.POST.get("phase"):
-        track = get_object_or_404(Track, slug=request.POST["phase"], is_archived=False)
+        track = get_object_or_404(Track.objects.visible(), slug=request.POST["phase"])
         added = services.deck_add_cards(user=request.user, track=track)
     else:
         return HttpResponseBadRequest("Say what to add: a guide or a term.")
@@ -108,7 +104,7 @@ def deck_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _term_or_404(raw: str) -> GlossaryTerm:
     if not raw.isdigit():
         raise Http404("No such term.")
-    return get_object_or_404(GlossaryTerm, pk=int(raw), is_archived=False, guide__is_archived=False)
+    return get_object_or_404(GlossaryTerm.objects.visible(), pk=int(raw))
 
 
 def _review_context(

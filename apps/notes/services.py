@@ -50,14 +50,12 @@ def _clean_target(
     section_anchor = section_anchor.strip()
     if (
         section_anchor
-        and not Section.objects.filter(
-            guide=guide, anchor=section_anchor, is_archived=False
-        ).exists()
+        and not Section.objects.visible().filter(guide=guide, anchor=section_anchor).exists()
     ):
         raise ValidationError({"section_anchor": "That section is not part of this guide."})
     task_item = None
     if task_item_id is not None:
-        task_item = TaskItem.objects.filter(guide=guide, pk=task_item_id, is_archived=False).first()
+        task_item = TaskItem.objects.visible().filter(guide=guide, pk=task_item_id).first()
         if task_item is None:
             raise ValidationError({"task_item": "That exercise is not part of this guide."})
     return section_anchor, task_item
