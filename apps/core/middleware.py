@@ -2,6 +2,7 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.utils.cache import patch_cache_control
 
 from apps.core.metrics import REQUEST_DURATION, REQUESTS_TOTAL
 
@@ -73,3 +74,28 @@ def _has_nul(data: QueryDict) -> bool:
 
 def _refuse() -> HttpResponse:
     return HttpResponseBadRequest(NUL_REFUSED, content_type="text/plain; charset=utf-8")
+
+
+def private_response[V: Callable](view: V) -> V:
+    """Mark a view whose pages are private without a signed-in user (a share link's page:
+    the token in the URL is the secret), so PrivateCacheMiddleware treats them alike."""
+    view.private_response = True  # type: ignore[attr-defined]
+    return view
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in user, and on views
+    marked `private_response`: dashboards, notes, exports, profile and the rest must not be
+    kept by a shared proxy or left in the browser's cache for the next person at the machine."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        match = getattr(request, "resolver_match", None)
+        marked = match is not None and getattr(match.func, "private_response", False)
+        if marked or (user is not None and user.is_authenticated):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

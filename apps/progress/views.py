@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, csrf_token_sent, safe_next
-from apps.core.middleware import nul_checked_by_form
+from apps.core.middleware import nul_checked_by_form, private_response
 from apps.guides.models import Section, TaskItem
 from apps.progress import selectors, services
 from apps.progress.models import TaskProgress
@@ -140,6 +140,7 @@ def share_set(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@private_response
 def shared(request: HtmxHttpRequest, token: str) -> HttpResponse:
     state = selectors.learner_by_share_token(token=token)
     if state is None:
