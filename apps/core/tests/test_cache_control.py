@@ -3,10 +3,17 @@
 import pytest
 from django.test import Client
 
-from apps.accounts.tests.conftest import library, make_user, sign_in  # noqa: F401 - fixture
+from apps.accounts.tests.conftest import GUIDE, make_user, sign_in
+from apps.guides.services import guides_import
 from apps.progress.services import learner_share_enable
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def library(guide_repo) -> None:
+    guides_import(path=guide_repo({"queues.md": GUIDE}))
+
 
 SIGNED_IN_PAGES = [
     "/",
@@ -34,7 +41,7 @@ def no_store(response) -> bool:
 
 
 @pytest.fixture
-def signed_in(client: Client, library) -> Client:  # noqa: F811
+def signed_in(client: Client, library) -> Client:
     make_user("ada@example.com", is_staff=True, is_superuser=True)
     sign_in(client, "ada@example.com")
     return client
@@ -56,7 +63,7 @@ def test_htmx_partials_and_posts_are_not_stored_either(signed_in: Client) -> Non
     assert no_store(response)
 
 
-def test_a_share_link_is_private_for_anonymous_visitors(client: Client, library) -> None:  # noqa: F811
+def test_a_share_link_is_private_for_anonymous_visitors(client: Client, library) -> None:
     user = make_user("ada@example.com")
     response = client.get(f"/shared/{learner_share_enable(user=user)}/")
     assert response.status_code == 200
@@ -66,7 +73,7 @@ def test_a_share_link_is_private_for_anonymous_visitors(client: Client, library)
 @pytest.mark.parametrize("url", ["/", "/guides/queues/", "/glossary/"])
 def test_public_pages_stay_cacheable_for_anonymous_visitors(
     client: Client, library, url: str
-) -> None:  # noqa: F811
+) -> None:
     response = client.get(url)
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")

@@ -5,12 +5,19 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from apps.accounts.tests.conftest import library, make_user  # noqa: F401 - fixture
+from apps.accounts.tests.conftest import GUIDE, make_user
 from apps.guides.models import GlossaryTerm, Guide
+from apps.guides.services import guides_import
 from apps.notes.models import Note
 from apps.progress.models import TaskProgress
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def library(guide_repo) -> None:
+    guides_import(path=guide_repo({"queues.md": GUIDE}))
+
 
 NUL = "\x00"
 
@@ -33,7 +40,7 @@ GETS = [
 
 
 @pytest.fixture
-def signed_in(client: Client, library) -> Client:  # noqa: F811
+def signed_in(client: Client, library) -> Client:
     user = make_user("ada@example.com", is_staff=True, is_superuser=True)
     client.force_login(user)
     return client
@@ -47,7 +54,7 @@ def test_a_nul_in_a_query_or_path_is_a_400(signed_in: Client, url: str) -> None:
 
 
 @pytest.mark.parametrize("url", ["/search/?q=a%00b", "/shared/ab%00cd/", "/glossary/?q=%00"])
-def test_anonymous_visitors_get_the_400_too(client: Client, library, url: str) -> None:  # noqa: F811
+def test_anonymous_visitors_get_the_400_too(client: Client, library, url: str) -> None:
     assert client.get(url).status_code == 400
 
 
