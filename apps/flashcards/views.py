@@ -12,7 +12,7 @@ from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
 from apps.flashcards import scheduling, selectors, services
 from apps.flashcards.forms import AnswerForm, ReviewSettingsForm
 from apps.flashcards.models import CardState
-from apps.guides.models import GlossaryTerm, Guide, Track
+from apps.guides.models import GlossaryTerm, Guide, Track, guide_visible_q
 
 
 @require_GET
@@ -187,8 +187,13 @@ def review_undo(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.info(request, "There is no answer to undo.")
         return redirect(f"{reverse('flashcards:review')}?deck={deck.key}")
     if restored is not None:
-        restored = CardState.objects.select_related("card").get(pk=restored.pk)
-    else:
+        # Shown again only while its guide is visible; otherwise the next card is.
+        restored = (
+            CardState.objects.filter(guide_visible_q("guide__"), pk=restored.pk)
+            .select_related("card")
+            .first()
+        )
+    if restored is None:
         restored = selectors.review_next(user=request.user, deck=deck, now=timezone.now())
     return _review_response(request, deck, restored)
 

@@ -155,3 +155,20 @@ def test_a_hidden_guide_is_gone_from_reading_search_progress_and_notes(
     response = client.post(reverse("notes:create"), {"guide": guide.pk, "body_markdown": "x"})
     assert response.status_code == 404
     assert "Hidden" not in client.get(reverse("progress:dashboard")).content.decode()
+
+
+def test_undo_does_not_show_a_card_whose_guide_was_hidden_since(
+    client: Client, learner: User
+) -> None:
+    deck_add_cards(user=learner, guide=hidden_guide())
+    state = CardState.objects.filter(user=learner, card__kind="forward").get()
+    response = client.post(
+        reverse("flashcards:answer"), {"card": state.pk, "reps": 0, "rating": 3, "deck": "all"}
+    )
+    assert response.status_code == 302
+    HIDE["unpublished"](hidden_guide())
+    response = client.post(reverse("flashcards:undo"), {"deck": "all"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert f"{SECRET} definition" not in response.content.decode()
+    assert SECRET not in response.content.decode()
+    assert not ReviewLog.objects.exists()  # the answer itself was taken back
