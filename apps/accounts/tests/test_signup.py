@@ -80,14 +80,14 @@ def test_createsuperuser_and_the_manager_take_an_email() -> None:
 
 # Production settings in a second process against the test database, with a real SMTP server on
 # loopback receiving the verification emails (ACCOUNT_EMAIL_VERIFICATION is mandatory there).
-PRODUCTION_SIGNUPS = """
+SIGNUPS = """
 import json
 from django.test import Client
 results = []
 for email in {emails!r}:
-    client = Client(HTTP_HOST="learn.example.com")
+    client = Client(HTTP_HOST={host!r})
     response = client.post("/accounts/signup/", {{"email": email, "password1": {pw!r},
-                           "password2": {pw!r}}}, secure=True)
+                           "password2": {pw!r}}}, secure={secure!r})
     results.append([response.status_code, response.get("Location", "")])
 print(json.dumps(results))
 """
@@ -143,7 +143,7 @@ def test_several_people_sign_up_in_production_settings() -> None:
             "PORTAL_BASE_URL": "https://learn.example.com",
             "DEFAULT_FROM_EMAIL": "Learning Portal <learn@example.com>",
         }
-        code = PRODUCTION_SIGNUPS.format(emails=EMAILS, pw=PASSWORD)
+        code = SIGNUPS.format(emails=EMAILS, pw=PASSWORD, host="learn.example.com", secure=True)
         result = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", code],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
@@ -156,6 +156,32 @@ def test_several_people_sign_up_in_production_settings() -> None:
     assert sorted(User.objects.values_list("email", flat=True)) == sorted(EMAILS)
     assert sorted(recipient for recipient, _ in inbox.received) == sorted(EMAILS)
     assert not EmailAddress.objects.filter(verified=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_people_sign_up_in_development_settings() -> None:
+    """portal.settings.local as `make run` uses it: DEBUG, optional verification, console
+    email (the verification mails are printed)."""
+    db = settings.DATABASES["default"]
+    if not db["HOST"] or db["HOST"].startswith("/"):
+        pytest.skip("needs DATABASE_URL to point the second process at the test database")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
+        **database_env(),
+        "DJANGO_SETTINGS_MODULE": "portal.settings.local",
+        "ACCOUNT_EMAIL_VERIFICATION": "optional",
+    }
+    code = SIGNUPS.format(emails=EMAILS, pw=PASSWORD, host="localhost", secure=False)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    statuses = json.loads(result.stdout.strip().splitlines()[-1])
+    assert statuses == [[302, "/"]] * 3, result.stderr[-3000:]
+    assert sorted(User.objects.values_list("email", flat=True)) == sorted(EMAILS)
+    printed = result.stdout + result.stderr
+    assert all(f"To: {email}" in printed for email in EMAILS), printed[-2000:]
 
 
 @pytest.mark.django_db(transaction=True)
