@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from apps.core.middleware import nul_checked_by_form
 from apps.flashcards import scheduling, selectors, services
 from apps.flashcards.forms import AnswerForm, ReviewSettingsForm
 from apps.flashcards.models import CardState
@@ -31,6 +32,7 @@ def decks(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@nul_checked_by_form
 def settings_update(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ReviewSettingsForm(
         request.POST, instance=services.review_settings_get(user=request.user)

@@ -68,8 +68,6 @@ def post_endpoints() -> list[tuple[str, dict]]:
         ("/flashcards/deck/remove/", {"term": f"{term.pk}{NUL}"}),
         ("/flashcards/review/answer/", {"deck": "guide:" + NUL, "card": 1, "reps": 0, "rating": 3}),
         ("/flashcards/review/undo/", {"deck": "phase:" + NUL}),
-        ("/flashcards/settings/", {"desired_retention": "0.9", "new_cards_per_day": "2" + NUL}),
-        ("/profile/", {"display_name": "x" + NUL, "timezone": "UTC"}),
         ("/progress/share/", {"enabled": "1" + NUL}),
         ("/accounts/login/", {"login": "a" + NUL + "@example.com", "password": "x"}),
         ("/accounts/signup/", {"email": "b" + NUL + "@example.com", "password1": "x"}),
@@ -130,3 +128,34 @@ def test_clean_requests_pass(signed_in: Client) -> None:
     response = signed_in.post("/progress/import/", {"text": "- [x] Build an idempotent consumer"})
     assert response.status_code == 302
     assert TaskProgress.objects.filter(state="done").count() == 1
+
+
+FORMS = [
+    ("/profile/", {"display_name": "Ada" + NUL, "timezone": "UTC"},
+     "Null characters are not allowed"),
+    ("/profile/", {"display_name": "Ada", "timezone": "UTC" + NUL}, "Select a valid choice"),
+    ("/reminders/", {"enabled": "on", "frequency": "daily", "weekdays": ["0"],
+                     "local_time": "07:30", "timezone": "UTC" + NUL}, "Null characters are not"),
+    ("/flashcards/settings/", {"desired_retention": "0.9", "new_cards_per_day": "2" + NUL},
+     "Enter a whole number"),
+    ("/reminders/", {"enabled": "on", "frequency": "daily" + NUL, "weekdays": ["0"],
+                     "local_time": "07:30", "timezone": "UTC"}, "Select a valid choice"),
+    ("/reminders/", {"enabled": "on", "frequency": "daily", "weekdays": ["0"],
+                     "local_time": "07:30" + NUL, "timezone": "UTC"}, "Enter a time such as 07:30"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "data", "error"), FORMS)
+def test_django_forms_report_a_nul_as_a_field_error(
+    signed_in: Client, url: str, data: dict, error: str
+) -> None:
+    from apps.accounts.models import User
+    from apps.flashcards.models import ReviewSettings
+    from apps.reminders.models import ReminderPreference
+
+    response = signed_in.post(url, data)
+    assert response.status_code in (200, 400)
+    assert error in response.content.decode()
+    assert User.objects.get().display_name == ""
+    assert not ReviewSettings.objects.filter(new_cards_per_day=2).exists()
+    assert not ReminderPreference.objects.filter(enabled=True).exists()
