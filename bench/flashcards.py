@@ -90,7 +90,7 @@ def prepare() -> tuple[User, Guide]:
             ]
         )
         services.cards_sync_for_guide(guide=guide)
-    user, _ = User.objects.get_or_create(email=EMAIL, defaults={"username": EMAIL})
+    user, _ = User.objects.get_or_create(email=EMAIL, defaults={})
     CardState.objects.filter(user=user).delete()
     now = timezone.now()
     card_ids = list(Card.objects.filter(guide=guide).values_list("pk", flat=True)[:CARDS])

@@ -50,7 +50,7 @@ def prepare() -> tuple[User, str, str, list[int]]:
     guides_import(path=ROOT / "content")
     if CORPUS.is_dir():
         guides_import(path=CORPUS)
-    user, _ = User.objects.get_or_create(email=EMAIL, defaults={"username": EMAIL})
+    user, _ = User.objects.get_or_create(email=EMAIL, defaults={})
     TaskProgress.objects.filter(user=user).delete()
     SectionRead.objects.filter(user=user).delete()
     ActivityDay.objects.filter(user=user).delete()

@@ -78,25 +78,24 @@ def seed(users: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM reminders_reminderdelivery")
         cursor.execute("DELETE FROM reminders_reminderpreference")
-        cursor.execute("DELETE FROM accounts_user WHERE username LIKE 'bench-%%'")
+        cursor.execute("DELETE FROM accounts_user WHERE email LIKE 'bench-%%@example.com'")
     now = datetime.datetime.now(datetime.UTC)
     joined = now.isoformat()
     rng = random.Random(42)
     user_rows = io.StringIO()
     for n in range(users):
         zone = ZONES[n % len(ZONES)]
-        user_rows.write(
-            f"!\tf\tbench-{n}\t\t\tf\tt\t{joined}\tbench-{n}@example.com\tLearner {n}\t{zone}\n"
-        )
+        user_rows.write(f"!\tf\t\t\tf\tt\t{joined}\tbench-{n}@example.com\tLearner {n}\t{zone}\n")
     raw = connection.connection
     with raw.cursor() as cursor:
         with cursor.copy(
-            "COPY accounts_user (password, is_superuser, username, first_name, last_name, "
+            "COPY accounts_user (password, is_superuser, first_name, last_name, "
             "is_staff, is_active, date_joined, email, display_name, timezone) FROM STDIN"
         ) as copy:
             copy.write(user_rows.getvalue())
         cursor.execute(
-            "SELECT id, timezone FROM accounts_user WHERE username LIKE 'bench-%%' ORDER BY id"
+            "SELECT id, timezone FROM accounts_user "
+            "WHERE email LIKE 'bench-%%@example.com' ORDER BY id"
         )
         ids = cursor.fetchall()
         zones = {name: zoneinfo.ZoneInfo(name) for name in ZONES}

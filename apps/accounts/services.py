@@ -10,9 +10,7 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def user_ensure_demo(*, email: str, password: str) -> User:
-    user, _ = User.objects.get_or_create(
-        email=email, defaults={"username": email, "display_name": "Demo Learner"}
-    )
+    user, _ = User.objects.get_or_create(email=email, defaults={"display_name": "Demo Learner"})
     user.is_staff = True
     user.is_superuser = True
     user.set_password(password)

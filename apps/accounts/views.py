@@ -10,10 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from apps.accounts import selectors, services
 from apps.accounts.forms import AccountDeleteForm, ProfileForm
 from apps.core.http import AuthenticatedHttpRequest
+from apps.core.middleware import nul_checked_by_form
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@nul_checked_by_form
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     initial = {"display_name": user.display_name, "timezone": user.timezone}

@@ -13,7 +13,7 @@ from apps.accounts.models import User
 from apps.flashcards import scheduling
 from apps.flashcards.models import Card, CardState, ReviewLog
 from apps.flashcards.services import review_settings_get
-from apps.guides.models import GlossaryTerm, Guide, Track
+from apps.guides.models import GlossaryTerm, Guide, Track, guide_visible_q
 
 # Topics whose studied cards are, on average, less likely than this to be recalled today.
 FADING_BELOW = 0.8
@@ -39,13 +39,13 @@ def deck_resolve(*, key: str) -> Deck:
     if kind == "all" and not slug:
         return Deck(key="all", title="Everything due")
     if kind == "guide":
-        guide = Guide.objects.filter(slug=slug, is_archived=False).only("pk", "title").first()
+        guide = Guide.objects.visible().filter(slug=slug).only("pk", "title").first()
         if guide:
             return Deck(key=f"guide:{slug}", title=guide.title, guide_ids=(guide.pk,))
     if kind == "phase":
-        track = Track.objects.filter(slug=slug, is_archived=False).only("pk", "title").first()
+        track = Track.objects.visible().filter(slug=slug).only("pk", "title").first()
         if track:
-            ids = tuple(Guide.objects.filter(track=track).values_list("pk", flat=True))
+            ids = tuple(Guide.objects.visible().filter(track=track).values_list("pk", flat=True))
             return Deck(key=f"phase:{slug}", title=track.title, guide_ids=ids)
     raise Http404("No such deck.")
 
@@ -72,7 +72,9 @@ def learner_day(*, user: User, now: datetime.datetime) -> Day:
 
 
 def _studied(user: User) -> QuerySet:
-    return CardState.objects.filter(user=user, card__is_archived=False)
+    # Cards of a guide that was unpublished or archived since are out of the queue until it
+    # is back; their schedule and history are kept.
+    return CardState.objects.filter(guide_visible_q("guide__"), user=user, card__is_archived=False)
 
 
 def new_cards_left_today(*, user: User, day: Day) -> int:
@@ -201,7 +203,8 @@ def deck_overview(*, user: User, now: datetime.datetime) -> DeckOverview:
     studies, and what is due today. Three queries whatever the size of the library."""
     day = learner_day(user=user, now=now)
     guides = list(
-        Guide.objects.filter(is_archived=False, is_published=True, cards__is_archived=False)
+        Guide.objects.visible()
+        .filter(cards__is_archived=False)
         .select_related("track")
         .only("pk", "slug", "title", "track__slug", "track__title", "track__position")
         .annotate(card_count=Count("cards", distinct=True))
@@ -294,14 +297,13 @@ def _avg_retrievability(now: datetime.datetime) -> Avg:
 
 
 def _visible_terms() -> QuerySet:
-    return GlossaryTerm.objects.filter(
-        is_archived=False, guide__is_archived=False, guide__is_published=True
-    )
+    return GlossaryTerm.objects.visible()
 
 
 def glossary_guides() -> list[Guide]:
     return list(
-        Guide.objects.filter(is_archived=False, is_published=True, terms__is_archived=False)
+        Guide.objects.visible()
+        .filter(terms__is_archived=False)
         .distinct()
         .only("pk", "slug", "title")
         .order_by("title")
@@ -399,9 +401,8 @@ def term_detail(
         .only("anchor", "guide__slug", "guide__title")
     )
     mentioned_in = list(
-        Guide.objects.filter(
-            is_archived=False,
-            is_published=True,
+        Guide.objects.visible()
+        .filter(
             sections__is_archived=False,
             sections__search_vector=SearchQuery(term.term, config="english", search_type="phrase"),
         )

@@ -10,7 +10,7 @@ from apps.core.metrics import REVIEWS_TOTAL
 from apps.flashcards import scheduling
 from apps.flashcards.cards import card_faces
 from apps.flashcards.models import Card, CardState, ReviewLog, ReviewSettings
-from apps.guides.models import GlossaryTerm, Guide, Track
+from apps.guides.models import GlossaryTerm, Guide, Track, guide_visible_q
 from apps.progress.services import activity_record
 
 # The fields of a card's schedule: written by an answer, restored by undo.
@@ -69,11 +69,15 @@ def deck_add_cards(
 ) -> int:
     """Put cards in the learner's deck as new cards, in the guide's order. Cards already there
     keep their schedule. Returns how many were added."""
-    queryset = Card.objects.filter(is_archived=False).order_by("guide_id", "term__position", "id")
+    queryset = (
+        Card.objects.filter(guide_visible_q("guide__"), is_archived=False)
+        .filter(term__is_archived=False)
+        .order_by("guide_id", "term__position", "id")
+    )
     if guide is not None:
         queryset = queryset.filter(guide=guide)
     if track is not None:
-        queryset = queryset.filter(guide__track=track, guide__is_published=True)
+        queryset = queryset.filter(guide__track=track)
     if term is not None:
         queryset = queryset.filter(term=term)
     now = timezone.now()
@@ -125,8 +129,8 @@ def review_answer(
     retention = review_settings_get(user=user).desired_retention
     with transaction.atomic():
         state = (
-            CardState.objects.select_for_update()
-            .filter(card__is_archived=False)
+            CardState.objects.select_for_update(of=("self",))
+            .filter(guide_visible_q("guide__"), card__is_archived=False)
             .get(pk=card_state_id, user=user)
         )
         if state.reps != expected_reps:

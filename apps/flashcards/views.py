@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from apps.core.middleware import nul_checked_by_form
 from apps.core.pagecache import anonymous_page_cache
 from apps.flashcards import scheduling, selectors, services
 from apps.flashcards.forms import AnswerForm, ReviewSettingsForm
 from apps.flashcards.models import CardState
-from apps.guides.models import GlossaryTerm, Guide, Track
+from apps.guides.models import GlossaryTerm, Guide, Track, guide_visible_q
 
 
 @require_GET
@@ -32,6 +33,7 @@ def decks(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@nul_checked_by_form
 def settings_update(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ReviewSettingsForm(
         request.POST, instance=services.review_settings_get(user=request.user)
@@ -59,23 +61,19 @@ def deck_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     guide = term = track = None
     if request.POST.get("term_anchor"):
         term = get_object_or_404(
-            GlossaryTerm,
+            GlossaryTerm.objects.visible(),
             guide__slug=request.POST.get("term_guide", ""),
             anchor=request.POST["term_anchor"],
-            is_archived=False,
-            guide__is_archived=False,
         )
         added = services.deck_add_cards(user=request.user, term=term)
     elif request.POST.get("term"):
         term = _term_or_404(request.POST["term"])
         added = services.deck_add_cards(user=request.user, term=term)
     elif request.POST.get("guide"):
-        guide = get_object_or_404(
-            Guide, slug=request.POST["guide"], is_archived=False, is_published=True
-        )
+        guide = get_object_or_404(Guide.objects.visible(), slug=request.POST["guide"])
         added = services.deck_add_cards(user=request.user, guide=guide)
     elif request.POST.get("phase"):
-        track = get_object_or_404(Track, slug=request.POST["phase"], is_archived=False)
+        track = get_object_or_404(Track.objects.visible(), slug=request.POST["phase"])
         added = services.deck_add_cards(user=request.user, track=track)
     else:
         return HttpResponseBadRequest("Say what to add: a guide or a term.")
@@ -109,7 +107,7 @@ def deck_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _term_or_404(raw: str) -> GlossaryTerm:
     if not raw.isdigit():
         raise Http404("No such term.")
-    return get_object_or_404(GlossaryTerm, pk=int(raw), is_archived=False, guide__is_archived=False)
+    return get_object_or_404(GlossaryTerm.objects.visible(), pk=int(raw))
 
 
 def _review_context(
@@ -192,8 +190,13 @@ def review_undo(request: AuthenticatedHttpRequest) -> HttpResponse:
             messages.info(request, "There is no answer to undo.")
         return redirect(f"{reverse('flashcards:review')}?deck={deck.key}")
     if restored is not None:
-        restored = CardState.objects.select_related("card").get(pk=restored.pk)
-    else:
+        # Shown again only while its guide is visible; otherwise the next card is.
+        restored = (
+            CardState.objects.filter(guide_visible_q("guide__"), pk=restored.pk)
+            .select_related("card")
+            .first()
+        )
+    if restored is None:
         restored = selectors.review_next(user=request.user, deck=deck, now=timezone.now())
     return _review_response(request, deck, restored)
 

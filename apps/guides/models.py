@@ -2,7 +2,46 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+
+# What learners may see, defined once. A guide is visible when it is published, not archived
+# and its track is not archived; a section, glossary term or task item when it is not archived
+# and its guide is visible. Every page, selector, service and form asks `.visible()` (or, across
+# a relation, these Q objects with the path to the guide), never spells the fields out again.
+
+
+def guide_visible_q(path: str = "") -> Q:
+    """Visible guides, reached through `path` (e.g. "guide__", "card__guide__")."""
+    return Q(
+        **{
+            f"{path}is_published": True,
+            f"{path}is_archived": False,
+            f"{path}track__is_archived": False,
+        }
+    )
+
+
+def guide_part_visible_q(path: str = "") -> Q:
+    """Visible sections, terms or task items, reached through `path` (e.g. "item__")."""
+    return Q(**{f"{path}is_archived": False}) & guide_visible_q(f"{path}guide__")
+
+
+class TrackQuerySet(models.QuerySet["Track"]):
+    def visible(self) -> "TrackQuerySet":
+        return self.filter(is_archived=False)
+
+
+class GuideQuerySet(models.QuerySet["Guide"]):
+    def visible(self) -> "GuideQuerySet":
+        return self.filter(guide_visible_q())
+
+
+class GuidePartQuerySet[M: models.Model](models.QuerySet[M]):
+    """Sections, glossary terms and task items: visible with their guide."""
+
+    def visible(self) -> "GuidePartQuerySet[M]":
+        return self.filter(guide_part_visible_q())
 
 
 class Track(models.Model):
@@ -23,6 +62,8 @@ class Track(models.Model):
     intro_html = models.TextField(blank=True)
     source_path = models.CharField(max_length=500, blank=True)
     is_archived = models.BooleanField(default=False)
+
+    objects = TrackQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "title"]
@@ -58,6 +99,8 @@ class Guide(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = GuideQuerySet.as_manager()
+
     class Meta:
         ordering = ["track__position", "position"]
         indexes = [
@@ -83,6 +126,8 @@ class Section(models.Model):
     is_archived = models.BooleanField(default=False)
     search_vector = SearchVectorField(null=True, editable=False)
 
+    objects = GuidePartQuerySet.as_manager()
+
     class Meta:
         ordering = ["guide", "position"]
         constraints = [
@@ -107,6 +152,8 @@ class GlossaryTerm(models.Model):
     position = models.PositiveIntegerField(default=0)
     is_archived = models.BooleanField(default=False)
     search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = GuidePartQuerySet.as_manager()
 
     class Meta:
         ordering = ["term"]
@@ -137,6 +184,8 @@ class TaskItem(models.Model):
     position = models.PositiveIntegerField(default=0)
     checked_in_source = models.BooleanField(default=False)
     is_archived = models.BooleanField(default=False)
+
+    objects = GuidePartQuerySet.as_manager()
 
     class Meta:
         ordering = ["guide", "position"]

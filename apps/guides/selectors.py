@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db.models import F, Prefetch, QuerySet
 
-from apps.guides.models import GlossaryTerm, Guide, Section, Track
+from apps.guides.models import GlossaryTerm, Guide, Section, Track, guide_visible_q
 from apps.guides.rendering import SUMMARY_TITLES
 
 # Matches are wrapped in rare brackets, not tags: snippets are escaped text (see the
@@ -24,7 +24,7 @@ HEADLINE_OPTIONS: dict[str, Any] = {
 
 
 def guide_visible_list() -> QuerySet[Guide]:
-    return Guide.objects.filter(is_published=True, is_archived=False)
+    return Guide.objects.visible()
 
 
 def track_list_with_guides() -> QuerySet[Track]:
@@ -33,9 +33,8 @@ def track_list_with_guides() -> QuerySet[Track]:
         "diagram_count",
     ).order_by("position")  # fmt: skip
     return (
-        Track.objects.filter(
-            is_archived=False, guides__is_published=True, guides__is_archived=False
-        )
+        Track.objects.visible()
+        .filter(guide_visible_q("guides__"))
         .distinct()
         .order_by("position", "title")
         .prefetch_related(Prefetch("guides", queryset=guides, to_attr="visible_guides"))
@@ -43,9 +42,10 @@ def track_list_with_guides() -> QuerySet[Track]:
 
 
 def guide_get_for_reading(*, slug: str, include_unpublished: bool = False) -> Guide:
+    # Staff preview an unpublished guide; archived ones are gone for everyone.
     queryset = Guide.objects.select_related("track").filter(is_archived=False)
     if not include_unpublished:
-        queryset = queryset.filter(is_published=True)
+        queryset = queryset.visible()
     return queryset.defer("markdown_source", "search_vector").get(slug=slug)
 
 
@@ -111,12 +111,8 @@ def library_search(*, query: str, limit: int = 20) -> SearchResults:
         .order_by("-rank", "title")[:5]
     )
     sections = list(
-        Section.objects.filter(
-            search_vector=search,
-            is_archived=False,
-            guide__is_published=True,
-            guide__is_archived=False,
-        )
+        Section.objects.visible()
+        .filter(search_vector=search)
         .select_related("guide")
         .annotate(
             rank=SearchRank(F("search_vector"), search),
@@ -126,12 +122,8 @@ def library_search(*, query: str, limit: int = 20) -> SearchResults:
         .order_by("-rank", "title")[:limit]
     )
     terms = list(
-        GlossaryTerm.objects.filter(
-            search_vector=search,
-            is_archived=False,
-            guide__is_published=True,
-            guide__is_archived=False,
-        )
+        GlossaryTerm.objects.visible()
+        .filter(search_vector=search)
         .select_related("guide")
         .annotate(
             rank=SearchRank(F("search_vector"), search),

@@ -62,15 +62,9 @@ def notes_for_guide(*, user: Any, guide: Guide) -> GuideNotes:
 
 def section_choices(*, guide: Guide) -> QuerySet[Section]:
     return (
-        Section.objects.filter(guide=guide, is_archived=False)
-        .only("anchor", "title")
-        .order_by("position")
+        Section.objects.visible().filter(guide=guide).only("anchor", "title").order_by("position")
     )
 
 
 def exercise_choices(*, guide: Guide) -> QuerySet[TaskItem]:
-    return (
-        TaskItem.objects.filter(guide=guide, is_archived=False)
-        .only("key", "text")
-        .order_by("position")
-    )
+    return TaskItem.objects.visible().filter(guide=guide).only("key", "text").order_by("position")

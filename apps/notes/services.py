@@ -32,6 +32,10 @@ def _clean_body(body_markdown: str) -> str:
     body = body_markdown.replace("\r\n", "\n").strip()
     if not body:
         raise ValidationError({"body_markdown": "Write something before saving the note."})
+    if "\x00" in body:
+        raise ValidationError(
+            {"body_markdown": "The note contains a NUL character (U+0000); remove it and save."}
+        )
     if len(body) > BODY_MAX_CHARS:
         raise ValidationError(
             {
@@ -48,16 +52,14 @@ def _clean_target(
     *, guide: Guide, section_anchor: str, task_item_id: int | None
 ) -> tuple[str, TaskItem | None]:
     section_anchor = section_anchor.strip()
-    if (
-        section_anchor
-        and not Section.objects.filter(
-            guide=guide, anchor=section_anchor, is_archived=False
-        ).exists()
+    if section_anchor and (
+        "\x00" in section_anchor  # PostgreSQL text cannot hold it: no such section
+        or not Section.objects.visible().filter(guide=guide, anchor=section_anchor).exists()
     ):
         raise ValidationError({"section_anchor": "That section is not part of this guide."})
     task_item = None
     if task_item_id is not None:
-        task_item = TaskItem.objects.filter(guide=guide, pk=task_item_id, is_archived=False).first()
+        task_item = TaskItem.objects.visible().filter(guide=guide, pk=task_item_id).first()
         if task_item is None:
             raise ValidationError({"task_item": "That exercise is not part of this guide."})
     return section_anchor, task_item

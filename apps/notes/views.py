@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from apps.core.middleware import nul_checked_by_form
 from apps.guides.models import Guide
 from apps.guides.selectors import guide_visible_list
 from apps.notes import selectors, services
@@ -58,6 +59,7 @@ def note_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@nul_checked_by_form
 def note_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     guide_id = _optional_id(request.POST.get("guide"))
     guide = get_object_or_404(guide_visible_list(), pk=guide_id or 0)
@@ -82,6 +84,7 @@ def note_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@nul_checked_by_form
 def note_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(
         Note.objects.select_related("guide", "task_item"), pk=pk, user=request.user

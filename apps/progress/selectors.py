@@ -9,7 +9,15 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from apps.accounts.models import User
-from apps.guides.models import Guide, Milestone, Section, TaskItem, Track
+from apps.guides.models import (
+    Guide,
+    Milestone,
+    Section,
+    TaskItem,
+    Track,
+    guide_part_visible_q,
+    guide_visible_q,
+)
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
 from apps.progress.services import user_local_date
 
@@ -46,13 +54,12 @@ class GuideState:
 def guide_state_for_user(*, user: User, guide: Guide) -> GuideState:
     items = {
         key: (pk, state or TaskProgress.State.TODO)
-        for key, pk, state in TaskItem.objects.filter(guide=guide, is_archived=False)
+        for key, pk, state in TaskItem.objects.visible()
+        .filter(guide=guide)
         .annotate(state=_own_state(user=user, item=OuterRef("pk")))
         .values_list("key", "pk", "state")
     }
-    sections = dict(
-        Section.objects.filter(guide=guide, is_archived=False).values_list("anchor", "pk")
-    )
+    sections = dict(Section.objects.visible().filter(guide=guide).values_list("anchor", "pk"))
     read = set(
         SectionRead.objects.filter(user=user, section__guide=guide).values_list(
             "section__anchor", flat=True
@@ -281,7 +288,7 @@ class Dashboard:
 
 def guide_progress_list(*, user: User) -> list[TrackProgress]:
     guides = list(
-        Guide.objects.filter(is_published=True, is_archived=False, track__is_archived=False)
+        Guide.objects.visible()
         .select_related("track")
         .only(
             "slug",
@@ -299,7 +306,7 @@ def guide_progress_list(*, user: User) -> list[TrackProgress]:
     # (read): one grouped pass each, joined only to this user's rows.
     items = {
         guide_id: (total, finished)
-        for guide_id, total, finished in TaskItem.objects.filter(is_archived=False)
+        for guide_id, total, finished in TaskItem.objects.visible()
         .annotate(mine=FilteredRelation("progress", condition=Q(progress__user=user)))
         .values("guide_id")
         .annotate(
@@ -310,7 +317,7 @@ def guide_progress_list(*, user: User) -> list[TrackProgress]:
     }
     sections = {
         guide_id: (total, finished)
-        for guide_id, total, finished in Section.objects.filter(is_archived=False)
+        for guide_id, total, finished in Section.objects.visible()
         .annotate(mine=FilteredRelation("reads", condition=Q(reads__user=user)))
         .values("guide_id")
         .annotate(total=Count("pk"), finished=Count("mine"))
@@ -338,11 +345,7 @@ def milestone_groups_for_user(*, user: User, tracks: list[TrackProgress]) -> lis
     exercises under it). Titles and figures of phases and guides come from `tracks`, so this is
     one query for the milestones and one for the exercises they name."""
     milestones = list(
-        Milestone.objects.filter(
-            item__is_archived=False,
-            item__guide__is_published=True,
-            item__guide__is_archived=False,
-        )
+        Milestone.objects.filter(guide_part_visible_q("item__"))
         .annotate(state=_own_state(user=user, item=OuterRef("item")))
         .order_by("item__guide__track__position", "item__guide__position", "item__position")
         .values_list(
@@ -407,12 +410,8 @@ def _exercise_percents(*, user: User, item_ids: set[int]) -> dict[int, _Exercise
         return {}
     guides = TaskItem.objects.filter(pk__in=item_ids).values("guide_id")
     rows = (
-        TaskItem.objects.filter(
-            guide_id__in=guides,
-            is_archived=False,
-            guide__is_published=True,
-            guide__is_archived=False,
-        )
+        TaskItem.objects.visible()
+        .filter(guide_id__in=guides)
         .annotate(state=_own_state(user=user, item=OuterRef("pk")))
         .values_list("pk", "guide_id", "key", "parent_key", "text", "state")
     )
@@ -447,21 +446,14 @@ def dashboard_for_user(*, user: User) -> Dashboard:
     total = sum(t.total for t in curriculum)
     done = sum(t.done for t in curriculum)
     in_progress = list(
-        TaskItem.objects.filter(
-            progress__user=user,
-            progress__state=TaskProgress.State.IN_PROGRESS,
-            is_archived=False,
-            guide__is_published=True,
-            guide__is_archived=False,
-        )
+        TaskItem.objects.visible()
+        .filter(progress__user=user, progress__state=TaskProgress.State.IN_PROGRESS)
         .select_related("guide")
         .defer(*_light("guide__"))
         .order_by("-progress__updated_at")[:8]
     )
     next_item = (
-        TaskItem.objects.filter(
-            is_archived=False, guide__is_published=True, guide__is_archived=False
-        )
+        TaskItem.objects.visible()
         .exclude(guide__track__kind=Track.Kind.OVERVIEW)  # "up next" is an exercise to do
         .exclude(progress__user=user, progress__state__in=COMPLETE_STATES)
         .select_related("guide")
@@ -586,7 +578,7 @@ def progress_export_markdown(*, user: User) -> str:
     """Each guide's checklist with this user's boxes ticked, in the guide's order."""
     states = dict(TaskProgress.objects.filter(user=user).values_list("item_id", "state"))
     items = (
-        TaskItem.objects.filter(guide__is_published=True, guide__is_archived=False)
+        TaskItem.objects.filter(guide_visible_q("guide__"))
         .filter(Q(is_archived=False) | Q(pk__in=list(states)))
         .select_related("guide", "guide__track")
         .order_by("guide__track__position", "guide__position", "position")

@@ -80,7 +80,9 @@ WITH item AS (
     SELECT t.id, t.key, t.section_anchor, t.guide_id, g.slug, tr.kind AS track_kind
     FROM guides_taskitem t JOIN guides_guide g ON g.id = t.guide_id
     JOIN guides_track tr ON tr.id = g.track_id
+        -- Guide.objects.visible() / guide_part_visible_q() in SQL (apps/guides/models.py)
     WHERE t.id = %(item)s AND NOT t.is_archived AND g.is_published AND NOT g.is_archived
+        AND NOT tr.is_archived
 ), progress AS (
     INSERT INTO progress_taskprogress (user_id, item_id, state, updated_at)
     SELECT %(user)s, id, %(state)s, %(now)s FROM item
@@ -128,9 +130,10 @@ def task_progress_set(*, user: User, item_id: int, state: str) -> TickedItem:
 
 def section_get_visible(*, section_id: int) -> Section:
     return (
-        Section.objects.select_related("guide")
-        .only("anchor", "guide__slug", "guide__is_published", "guide__is_archived")
-        .get(pk=section_id, is_archived=False, guide__is_published=True, guide__is_archived=False)
+        Section.objects.visible()
+        .select_related("guide")
+        .only("anchor", "guide__slug")
+        .get(pk=section_id)
     )
 
 
@@ -199,9 +202,7 @@ def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
     """
     result = ChecklistImport()
     items = list(
-        TaskItem.objects.filter(
-            is_archived=False, guide__is_published=True, guide__is_archived=False
-        )
+        TaskItem.objects.visible()
         .select_related("guide__track")
         .only("pk", "text", "guide__title", "guide__track__kind")
         .order_by("guide__track__position", "guide__position", "position")

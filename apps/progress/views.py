@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, csrf_token_sent, safe_next
+from apps.core.middleware import nul_checked_by_form, private_response
 from apps.guides.models import Section, TaskItem
 from apps.progress import selectors, services
 from apps.progress.models import TaskProgress
@@ -91,6 +92,7 @@ MAX_CHECKLIST_BYTES = 1024 * 1024
 
 @require_POST
 @login_required
+@nul_checked_by_form
 def import_markdown(request: AuthenticatedHttpRequest) -> HttpResponse:
     upload = request.FILES.get("checklist")
     text = request.POST.get("text", "")
@@ -103,6 +105,11 @@ def import_markdown(request: AuthenticatedHttpRequest) -> HttpResponse:
         except UnicodeDecodeError:
             messages.error(request, "That file is not UTF-8 text; nothing was imported.")
             return redirect("progress:dashboard")
+    if "\x00" in text:
+        messages.error(
+            request, "That text has NUL characters, so it is not Markdown; nothing was imported."
+        )
+        return redirect("progress:dashboard")
     if not text.strip():
         messages.error(request, "Choose a Markdown file with [x] lines, or paste one.")
         return redirect("progress:dashboard")
@@ -133,6 +140,7 @@ def share_set(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@private_response
 def shared(request: HtmxHttpRequest, token: str) -> HttpResponse:
     state = selectors.learner_by_share_token(token=token)
     if state is None:

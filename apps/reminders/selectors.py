@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.flashcards.models import CardState
 from apps.flashcards.selectors import Deck, review_counts
-from apps.guides.models import Guide, Section, TaskItem, Track
+from apps.guides.models import Guide, Section, TaskItem, Track, guide_part_visible_q
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
 from apps.progress.selectors import COMPLETE_STATES
 from apps.reminders.models import ReminderDelivery, ReminderPreference
@@ -107,15 +107,14 @@ def reminder_curriculum(*, fresh: bool = False) -> Curriculum:
     now = time.monotonic()
     if not fresh and _curriculum_cache and now - _curriculum_cache[0] < CURRICULUM_TTL_SECONDS:
         return _curriculum_cache[1]
-    visible = Q(guide__is_published=True, guide__is_archived=False, guide__track__is_archived=False)
     sections = list(
-        Section.objects.filter(visible, is_archived=False)
+        Section.objects.visible()
         .order_by("guide__track__position", "guide__position", "position")
         .values_list("pk", "guide_id", "anchor", "title", "guide__slug", "guide__title",
                      "guide__reading_minutes")
     )  # fmt: skip
     items_per_guide = dict(
-        TaskItem.objects.filter(visible, is_archived=False)
+        TaskItem.objects.visible()
         .values("guide_id")
         .annotate(n=Count("pk"))
         .values_list("guide_id", "n")
@@ -123,8 +122,7 @@ def reminder_curriculum(*, fresh: bool = False) -> Curriculum:
     sections_per_guide = Counter(guide_id for _, guide_id, *_ in sections)
     phases: dict[int, tuple[str, list[int]]] = {}
     for guide_id, track_id, title in (
-        Guide.objects.filter(is_published=True, is_archived=False, track__is_archived=False,
-                             track__kind=Track.Kind.PHASE)
+        Guide.objects.visible().filter(track__kind=Track.Kind.PHASE)
         .order_by("track__position", "position")
         .values_list("pk", "track_id", "track__title")
     ):  # fmt: skip
@@ -162,13 +160,8 @@ def reminder_next_section(
 
 def reminder_in_progress(*, user: User) -> tuple[list[tuple[str, str, str]], int]:
     items = (
-        TaskItem.objects.filter(
-            progress__user=user,
-            progress__state=TaskProgress.State.IN_PROGRESS,
-            is_archived=False,
-            guide__is_published=True,
-            guide__is_archived=False,
-        )
+        TaskItem.objects.visible()
+        .filter(progress__user=user, progress__state=TaskProgress.State.IN_PROGRESS)
         .select_related("guide")
         .only("text", "section_anchor", "key", "guide__slug", "guide__title")
         .order_by("-progress__updated_at")
@@ -202,7 +195,7 @@ def reminder_phase_completion(
     done_per_guide = Counter(
         dict(
             TaskProgress.objects.filter(
-                user=user, state__in=COMPLETE_STATES, item__is_archived=False
+                guide_part_visible_q("item__"), user=user, state__in=COMPLETE_STATES
             )
             .values("item__guide")
             .annotate(n=Count("pk"))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import User
 from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from apps.core.middleware import nul_checked_by_form
 from apps.reminders import selectors, services
 from apps.reminders.forms import ReminderPreferenceForm
 from apps.reminders.models import ReminderPreference
@@ -70,6 +71,7 @@ def _page(
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@nul_checked_by_form
 def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)

@@ -7,6 +7,11 @@ from portal.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+if SECRET_KEY.startswith("change-me"):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is still the placeholder of .env.example; generate one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -30,6 +35,14 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Clients reach the portal through the TLS proxy, so REMOTE_ADDR is the proxy's address for
+# everyone. allauth's per-IP login limit takes the client's address from X-Forwarded-For,
+# counting this many proxies (each appends the address it saw) from the right; entries further
+# left are the client's own claims and ignored. Set it to the number of proxies you run (0:
+# none, REMOTE_ADDR is the client), or name a header your proxy sets to the client's address
+# instead (ALLAUTH_TRUSTED_CLIENT_IP_HEADER, e.g. X-Real-IP). The per-address limit stays.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=1)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", default="") or None
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -30,7 +30,7 @@ Partitions keep order per key.
 
 
 def make_user(email: str, **extra) -> User:
-    user = User.objects.create_user(username=email, email=email, password=PASSWORD, **extra)
+    user = User.objects.create_user(email=email, password=PASSWORD, **extra)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
 

@@ -47,7 +47,7 @@ SETUP = """
 from allauth.account.models import EmailAddress
 from allauth.idp.oidc.models import Client
 from apps.accounts.models import User
-user = User.objects.create_user(username="grace", email="{email}", password="{password}")
+user = User.objects.create_user(email="{email}", password="{password}")
 EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 client = Client(id="{client_id}", name="Learning Portal", type="confidential")
 client.set_secret("{secret}")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def signed_in() -> tuple[Client, User]:
-    user = User.objects.create_user(username="ada@example.com", email="ada@example.com")
+    user = User.objects.create_user(email="ada@example.com")
     client = Client()
     client.force_login(user)
     return client, user
@@ -111,7 +111,7 @@ def test_the_user_column_never_overrides_the_signed_session_data(signed_in):
     """Who is signed in comes from the session's signed data; a user column pointing at
     somebody else (a tampered or stale row) is ignored, not trusted."""
     client, user = signed_in
-    mallory = User.objects.create_user(username="mallory@example.com", email="mallory@example.com")
+    mallory = User.objects.create_user(email="mallory@example.com")
     Session.objects.update(user=mallory)
     response = client.get("/profile/")
     assert response.status_code == 200
@@ -169,7 +169,7 @@ def test_the_upgrade_carries_live_sessions_over_and_keeps_them_signed_in():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    user = User.objects.create_user(username="old@example.com", email="old@example.com")
+    user = User.objects.create_user(email="old@example.com")
     executor = MigrationExecutor(connection)
     executor.migrate([("accounts", "0001_initial")])
     live, stale = DjangoStore(), DjangoStore()

@@ -151,3 +151,28 @@ def test_production_logs_are_json() -> None:
     assert line["level"] == "WARNING"
     assert line["logger"] == "portal.test"
     assert "time" in line
+
+
+def _env_example() -> dict[str, str]:
+    """.env.example as the environment a deployment copies it into (KEY=VALUE lines)."""
+    env = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            env[key.strip()] = value.strip()
+    return {"DJANGO_SETTINGS_MODULE": "portal.settings.production", **env}
+
+
+def test_env_example_with_a_generated_secret_passes_check_deploy_silently() -> None:
+    env = {**_env_example(), "DJANGO_SECRET_KEY": "k" * 20 + "3f9a!x_Z" * 5}
+    result = _manage("check", "--deploy", "--fail-level", "DEBUG", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_env_example_placeholder_secret_refuses_to_start() -> None:
+    env = _env_example()
+    assert env["DJANGO_SECRET_KEY"].startswith("change-me")
+    result = _manage("check", "--deploy", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is still the placeholder" in result.stderr

@@ -26,7 +26,7 @@ GUIDE = """# Queues
 
 def test_review_three_cards_with_the_keyboard_only(live_server, page, guide_repo):
     guides_import(path=guide_repo({"phase1-basics/queues.md": GUIDE}))
-    user = User.objects.create_user(username="ada", email="ada@example.com", password="pw-1234567")
+    user = User.objects.create_user(email="ada@example.com", password="pw-1234567")
     deck_add_cards(user=user, guide=Guide.objects.get(slug="queues"))
 
     page.goto(f"{live_server.url}/accounts/login/")

@@ -44,9 +44,7 @@ def guide(terms=QUEUE_TERMS, title="Queues") -> str:
 
 
 def make_user(email: str, tz: str = "UTC") -> User:
-    return User.objects.create_user(
-        username=email, email=email, password="pw-12345678", timezone=tz
-    )
+    return User.objects.create_user(email=email, password="pw-12345678", timezone=tz)
 
 
 @pytest.fixture

@@ -38,9 +38,8 @@ Queues decouple producers from consumers.
 @pytest.fixture
 def staff(db) -> User:
     return User.objects.create_user(
-        username="editor", email="editor@example.com", password="pw", is_staff=True,
-        is_superuser=True,
-    )  # fmt: skip
+        email="editor@example.com", password="pw", is_staff=True, is_superuser=True
+    )
 
 
 @pytest.fixture
@@ -90,7 +89,7 @@ def _upload(client: Client, archive: io.BytesIO, *, dry_run: bool = False):
 )
 def test_admin_pages_are_staff_only(url: str, staff_client: Client, client: Client) -> None:
     assert staff_client.get(url).status_code == 200
-    learner = User.objects.create_user(username="l", email="l@example.com", password="pw")
+    learner = User.objects.create_user(email="l@example.com", password="pw")
     client.force_login(learner)
     response = client.get(url)
     assert response.status_code == 302
@@ -234,7 +233,7 @@ def test_editing_markdown_rerenders_and_keeps_progress(
 ) -> None:
     guides_import(path=guide_repo({"message-queues.md": GUIDE}))
     guide = Guide.objects.get()
-    learner = User.objects.create_user(username="l", email="l@example.com", password="pw")
+    learner = User.objects.create_user(email="l@example.com", password="pw")
     item = TaskItem.objects.get(guide=guide, text__startswith="Publish ten")
     TaskProgress.objects.create(user=learner, item=item, state=TaskProgress.State.DONE)
 

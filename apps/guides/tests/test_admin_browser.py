@@ -31,9 +31,8 @@ def _zip() -> bytes:
 
 def test_upload_zip_see_report_and_preview(live_server, page) -> None:
     editor = User.objects.create_user(
-        username="editor", email="editor@example.com", password="pw-editor-1", is_staff=True,
-        is_superuser=True,
-    )  # fmt: skip
+        email="editor@example.com", password="pw-editor-1", is_staff=True, is_superuser=True
+    )
     EmailAddress.objects.create(user=editor, email=editor.email, verified=True, primary=True)
 
     page.goto(f"{live_server.url}/admin/")

@@ -56,14 +56,14 @@ def queues(library) -> Guide:
 
 @pytest.fixture
 def alice(client) -> User:
-    user = User.objects.create_user(username="alice", email="alice@example.com", password="pw")
+    user = User.objects.create_user(email="alice@example.com", password="pw")
     client.force_login(user)
     return user
 
 
 @pytest.fixture
 def bob() -> User:
-    return User.objects.create_user(username="bob", email="bob@example.com", password="pw")
+    return User.objects.create_user(email="bob@example.com", password="pw")
 
 
 def write(user: User, guide: Guide, body: str, **target) -> Note:

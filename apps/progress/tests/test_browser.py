@@ -16,7 +16,7 @@ BAR = '#phases-title ~ ol [role="progressbar"]'
 
 def test_tick_survives_reload_and_moves_the_phase_bar(live_server, page, guide_repo):
     guides_import(path=guide_repo({"phase1-basics/queues.md": GUIDE}))
-    User.objects.create_user(username="ada", email="ada@example.com", password="pw-12345678")
+    User.objects.create_user(email="ada@example.com", password="pw-12345678")
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", "ada@example.com")

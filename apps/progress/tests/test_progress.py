@@ -32,7 +32,7 @@ Read this.
 
 
 def make_user(email: str) -> User:
-    return User.objects.create_user(username=email, email=email, password="pw-12345678")
+    return User.objects.create_user(email=email, password="pw-12345678")
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def make_preference():
     ) -> ReminderPreference:
         user_fields = {"timezone": zone}
         if email:
-            user_fields.update(email=email, username=email)
+            user_fields.update(email=email)
         user = UserFactory(**user_fields)
         preference = ReminderPreferenceFactory.build(user=user, **fields)
         reminder_schedule_refresh(preference=preference, zone_name=zone, now=now)

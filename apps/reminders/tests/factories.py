@@ -10,7 +10,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
 
-    username = factory.Sequence(lambda n: f"learner{n}")
     email = factory.Sequence(lambda n: f"learner{n}@example.com")
     timezone = "UTC"
 
