@@ -8,7 +8,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
 
-    username = factory.Sequence(lambda n: f"source-learner{n}")
     email = factory.Sequence(lambda n: f"source-learner{n}@example.com")
     timezone = "UTC"
 

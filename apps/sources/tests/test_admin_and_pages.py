@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff_client() -> Client:
     staff = User.objects.create_user(
-        username="editor", email="editor@example.com", password="pw", is_staff=True,
+        email="editor@example.com", password="pw", is_staff=True,
         is_superuser=True,
     )  # fmt: skip
     client = Client()
