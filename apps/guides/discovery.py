@@ -26,8 +26,8 @@ from typing import Any
 
 import ftfy
 import yaml
-from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 from django.utils.text import slugify
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from apps.guides.rendering import humanize_filename
 
@@ -460,7 +460,8 @@ def discover(root: Path) -> Layout:
         (f for f in all_files if f.folder == "" and Path(f.relative).stem.casefold() == "readme"),
         None,
     )
-    categories, excluded = ({}, set())
+    categories: dict[str, tuple[str, int]] = {}
+    excluded: set[str] = set()
     if readme is not None:
         readme.text = read_text(readme.path)
         categories, excluded = _readme_categories(readme.text)
@@ -609,31 +610,31 @@ def discover(root: Path) -> Layout:
         # Named after its title: every repository has a README.md, so "readme" would clash.
         overview_slug = slugify(clean_title(_title_and_intro(overview.text)[0])) or "overview"
     by_track: dict[str, list[tuple[tuple, _File]]] = {}
-    for file in pages:
-        if file.relative in placed:
-            key, order = placed[file.relative]
-            by_track.setdefault(key, []).append((order, file))
-    for key in ordered:
-        entries = sorted(by_track.get(key, []), key=lambda entry: entry[0])
-        for position, (_, file) in enumerate(entries):
-            landing = landings.get(file.folder) is file
-            candidates = _slug_candidates(file.relative, landing=landing, label=layout.label)
-            if file is overview:
+    for page in pages:
+        if page.relative in placed:
+            track_key, page_order = placed[page.relative]
+            by_track.setdefault(track_key, []).append((page_order, page))
+    for track_key in ordered:
+        track_pages = sorted(by_track.get(track_key, []), key=lambda entry: entry[0])
+        for position, (_order, page) in enumerate(track_pages):
+            is_landing = landings.get(page.folder) is page
+            candidates = _slug_candidates(page.relative, landing=is_landing, label=layout.label)
+            if page is overview:
                 candidates = [overview_slug, *candidates]
-            folder_name = file.folder.rsplit("/", 1)[-1] if file.folder else layout.label
+            folder_name = page.folder.rsplit("/", 1)[-1] if page.folder else layout.label
             layout.guides.append(
                 GuideSpec(
-                    file.path,
-                    file.relative,
-                    slugs[key],
+                    page.path,
+                    page.relative,
+                    slugs[track_key],
                     position,
-                    slug=overview_slug if file is overview else "",
+                    slug=overview_slug if page is overview else "",
                     slug_candidates=candidates,
-                    title=titles.get(file.relative, ""),
+                    title=titles.get(page.relative, ""),
                     fallback_title=humanize_filename(
-                        folder_name if landing else Path(file.relative).stem
+                        folder_name if is_landing else Path(page.relative).stem
                     ),
-                    is_landing=landing,
+                    is_landing=is_landing,
                 )
             )
 

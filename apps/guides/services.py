@@ -284,7 +284,9 @@ def _repository_import(*, layout: Layout, report: ImportReport) -> None:
         is_archived=False,
     ):
         milestones_sync(guide=overview)
-    _relative_links_resolve(label=label)
+    # A link to a file's old path follows it to where it moved.
+    renamed = {f"{label}/{old}": f"{label}/{new}" for new, old in moved_from.items() if old != new}
+    _relative_links_resolve(label=label, renamed=renamed)
 
 
 def _tracks_upsert(*, layout: Layout) -> tuple[dict[str, Track], bool]:
@@ -540,11 +542,11 @@ def _translations_link(
             }
         ]
         for spec in sorted(translations, key=lambda s: s.language):
-            result = results[spec.relative]
-            if result.guide_id is not None:
+            version = results[spec.relative]
+            if version.guide_id is not None:
                 listed.append(
                     {"code": spec.language, "name": language_name(spec.language),
-                     "slug": result.slug}
+                     "slug": version.slug}
                 )  # fmt: skip
         wanted[original] = (None, listed)
         for spec in translations:
@@ -737,7 +739,9 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> tuple[int, int]:
     return len(creates), newly_archived
 
 
-def _relative_links_resolve(*, label: str, guide: Guide | None = None) -> None:
+def _relative_links_resolve(
+    *, label: str, guide: Guide | None = None, renamed: dict[str, str] | None = None
+) -> None:
     """Guides link to each other, and the README to phase folders' INDEX files, by relative
     path (`./Other.md#part`), which means nothing under /guides/: point those links at the
     library's pages. Every guide of the repository, or just `guide`; a link to a file that is
@@ -768,6 +772,7 @@ def _relative_links_resolve(*, label: str, guide: Guide | None = None) -> None:
 
         def resolve(match: re.Match[str], folder: str = folder) -> str:
             path = posixpath.normpath(posixpath.join(folder, unquote(match["target"])))
+            path = (renamed or {}).get(path, path)
             if path in guide_slugs:
                 url = reverse("guides:guide", kwargs={"slug": guide_slugs[path]})
                 return f'href="{url}{match["fragment"] or ""}"'
