@@ -554,6 +554,17 @@ def discover(root: Path) -> Layout:
             (a for a in _ancestors(folder) if a in keeps_track),
             None,
         )
+        parent = folder.rsplit("/", 1)[0] if "/" in folder else ""
+        if ancestor is None and parent and len(files) == 1 and number is None:
+            # One page per folder (a README per solution): the folders' parent is the track.
+            ancestor = parent
+            keeps_track.add(parent)
+            parent_landing = landings.get(parent)
+            parent_title = _title_and_intro(parent_landing.text)[0] if parent_landing else ""
+            track_titles[parent] = clean_title(parent_title) or humanize_name(
+                parent.rsplit("/", 1)[-1]
+            )
+            track_order[parent] = (3, _folder_key(parent, numbers))
         if len(files) >= 2 or number is not None or ancestor is None:
             keeps_track.add(folder)
             title = clean_title(_title_and_intro(landing.text)[0]) if landing else ""

@@ -77,6 +77,9 @@ def test_repeated_names_get_folder_slugs_and_never_fail(guide_repo):
     assert slugs["solutions/beta/README.md"] == "beta"
     assert slugs["shop/ARCHITECTURE.md"] == "shop-architecture"
     assert slugs["blog/ARCHITECTURE.md"] == "blog-architecture"
+    # A README per solution folder: one "Solutions" track, not a track per folder.
+    solutions = Track.objects.get(title="Solutions")
+    assert solutions.guides.count() == 3
     # Stable: a second import (even with a new same-named file) keeps every slug.
     (root / "solutions" / "delta").mkdir()
     (root / "solutions" / "delta" / "README.md").write_text("# Delta\n")
