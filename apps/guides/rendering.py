@@ -4,6 +4,7 @@ Nothing here touches the database: `render_guide` is a pure function of the text
 testable and lets the importer decide what to write.
 """
 
+import functools
 import hashlib
 import html
 import math
@@ -355,10 +356,17 @@ def _markdown() -> markdown.Markdown:
 
 
 _inline_state = threading.local()
+# Text with none of these renders as itself: no need to run Markdown on it.
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]<>&!#|~{}\n\t]|^\s|\s$|^\d+[.)](?:\s|$)|^[-+=]")
 
 
+@functools.lru_cache(maxsize=16384)
 def _inline(md_text: str) -> str:
-    """Render one glossary field (inline Markdown) to HTML without the wrapping paragraph."""
+    """Render one glossary field (inline Markdown) to HTML without the wrapping paragraph.
+
+    Cached: the flashcards render the same fields again right after the import."""
+    if not _INLINE_MARKUP.search(md_text):
+        return md_text
     # One parser per thread, reset between fields: building one costs more than the field
     # (about a third of an import's time went to thousands of `markdown.markdown` calls).
     md = getattr(_inline_state, "md", None)
@@ -370,6 +378,7 @@ def _inline(md_text: str) -> str:
     return rendered
 
 
+@functools.lru_cache(maxsize=16384)
 def inline_html(md_text: str) -> str:
     """One glossary field as safe HTML, for pages other than the guide (flashcards, glossary)."""
     return sanitize_html(_inline(md_text))

@@ -4,10 +4,15 @@ import difflib
 import functools
 import hashlib
 import logging
+import multiprocessing
+import os
 import posixpath
 import re
 import tempfile
+import threading
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -242,6 +247,20 @@ def _repository_import(*, layout: Layout, report: ImportReport) -> None:
         guide is not None and guide.slug != slugs[relative] for relative, guide in previous.items()
     )
     results: dict[str, GuideResult] = {}
+
+    def needs_render(spec: GuideSpec) -> bool:
+        guide = previous.get(spec.relative)
+        return isinstance(raws[spec.relative], bytes) and (
+            guide is None
+            or force
+            or guide.is_archived
+            or guide.source_hash != hashes.get(spec.relative)
+        )
+
+    to_render = [spec for spec in layout.guides if needs_render(spec)]
+    renders = _renders(
+        [(raws[spec.relative], _fallback_title(spec)) for spec in to_render]  # type: ignore[misc]
+    )
     for spec in layout.guides:
         result = _guide_import_one(
             spec=spec,
@@ -252,6 +271,7 @@ def _repository_import(*, layout: Layout, report: ImportReport) -> None:
             raw=raws[spec.relative],
             source_hash=hashes.get(spec.relative, ""),
             force=force,
+            render=next(renders) if needs_render(spec) else None,
         )
         result.moved_from = moved_from.get(spec.relative, "")
         result.language = spec.language
@@ -436,6 +456,7 @@ def _guide_import_one(
     raw: bytes | OSError,
     source_hash: str,
     force: bool,
+    render: "RenderOutcome | None" = None,
 ) -> GuideResult:
     source_path = f"{label}/{spec.relative}"
     result = GuideResult(path=spec.relative, slug=slug, url=f"/guides/{slug}/")
@@ -464,16 +485,9 @@ def _guide_import_one(
         result.status = "updated" if changes else "unchanged"
         return result
 
-    try:
-        text, warnings = decode_guide(raw, max_bytes=settings.GUIDE_MAX_BYTES)
-        rendered = render_guide(
-            text,
-            fallback_title=spec.fallback_title or humanize_filename(spec.path.stem),
-            words_per_minute=settings.READING_WORDS_PER_MINUTE,
-        )
-        rendered.warnings[:0] = warnings
-    except GuideError as error:
-        result.reason = str(error)
+    error, text, rendered = render or _render_job(raw, _fallback_title(spec))
+    if rendered is None:
+        result.reason = error
         return result
     result.rendered = True
     result.sections = len(rendered.sections)
@@ -504,6 +518,50 @@ def _guide_import_one(
     result.url = guide.get_absolute_url()
     result.status = "created" if previous is None else "updated"
     return result
+
+
+RenderOutcome = tuple[str, str, RenderedGuide | None]  # (error, text, rendered)
+# Below this much Markdown to render, starting processes costs more than it saves.
+PARALLEL_RENDER_MIN_BYTES = 256 * 1024
+
+
+def _fallback_title(spec: GuideSpec) -> str:
+    return spec.fallback_title or humanize_filename(spec.path.stem)
+
+
+def _render_job(raw: bytes, fallback_title: str) -> RenderOutcome:
+    """Decode and render one file: a pure function, so it can run in another process."""
+    try:
+        text, warnings = decode_guide(raw, max_bytes=settings.GUIDE_MAX_BYTES)
+        rendered = render_guide(
+            text, fallback_title=fallback_title, words_per_minute=settings.READING_WORDS_PER_MINUTE
+        )
+    except GuideError as error:
+        return str(error), "", None
+    rendered.warnings[:0] = warnings
+    return "", text, rendered
+
+
+def _render_job_packed(job: tuple[bytes, str]) -> RenderOutcome:
+    return _render_job(*job)
+
+
+def _renders(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome]:
+    """Render files in order, on every CPU when there is enough to render: rendering is pure
+    and CPU-bound, while the database writes of earlier files go on in this process. Forked
+    workers never touch the database connection and leave through os._exit."""
+    workers = min(len(os.sched_getaffinity(0)), 4, len(jobs))
+    if (
+        workers < 2
+        or sum(len(raw) for raw, _ in jobs) < PARALLEL_RENDER_MIN_BYTES
+        # Forking a threaded process (a gunicorn gthread worker) can deadlock the child.
+        or threading.active_count() > 1
+    ):
+        yield from (_render_job(*job) for job in jobs)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_render_job_packed, jobs)
 
 
 def _translations_link(
