@@ -91,6 +91,13 @@ RENDERER_VERSION = "6"
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
 
 
+MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6"
+    "\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc"
+    "\u2122\u0161\u203a\u0153\u017e\u0178]"
+)
+
+
 def decode_guide(raw: bytes, *, max_bytes: int) -> tuple[str, list[str]]:
     """Bytes from disk → normalised text, or GuideError with a reason a person can act on."""
     warnings: list[str] = []
@@ -110,7 +117,9 @@ def decode_guide(raw: bytes, *, max_bytes: int) -> tuple[str, list[str]]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         warnings.append("converted CRLF line endings")
-    repaired = ftfy.fix_encoding(text)
+    # UTF-8 read as Latin-1/Windows-1252 always leaves a lead byte (Â..ô) before a continuation
+    # byte's character: without one there is nothing for ftfy's (costly) check to repair.
+    repaired = ftfy.fix_encoding(text) if MOJIBAKE_HINT.search(text) else text
     if repaired != text:
         warnings.append("repaired mojibake (text decoded with the wrong encoding)")
         text = repaired
