@@ -104,18 +104,31 @@ def large_repository(target: Path) -> Path:
     return target
 
 
-def mkdocs_build(mkdocs: Path, docs: Path, scratch: Path) -> float:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def mkdocs_build(mkdocs: Path, docs: Path, scratch: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of `mkdocs build`."""
     config = scratch / "mkdocs.yml"
     site = scratch / "site"
     shutil.rmtree(site, ignore_errors=True)
     config.write_text(MKDOCS_YML.format(docs=docs, site=site), encoding="utf-8")
-    started = time.perf_counter()
-    subprocess.run([str(mkdocs), "build", "-q", "-f", str(config)], check=True, capture_output=True)
-    return time.perf_counter() - started
+    started, cpu = time.perf_counter(), children_cpu()
+    subprocess.run(
+        [str(mkdocs), "build", "-q", "-f", str(config)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    return time.perf_counter() - started, children_cpu() - cpu
 
 
 def child_run(path: Path, mode: str, env: dict[str, str]) -> tuple[float, dict]:
-    started = time.perf_counter()
+    """Wall seconds of an import process and its report; data["cpu"] is the CPU seconds of the
+    process and its render workers, data["pg_cpu"] those of its PostgreSQL backend."""
+    started, cpu = time.perf_counter(), children_cpu()
     output = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(path)],
         check=True,
@@ -124,7 +137,10 @@ def child_run(path: Path, mode: str, env: dict[str, str]) -> tuple[float, dict]:
         env=env,
         cwd=ROOT,
     ).stdout
-    return time.perf_counter() - started, json.loads(output.strip().splitlines()[-1])
+    wall = time.perf_counter() - started
+    data = json.loads(output.strip().splitlines()[-1])
+    data["cpu"] = children_cpu() - cpu
+    return wall, data
 
 
 def child(mode: str, path: Path) -> None:
@@ -133,21 +149,28 @@ def child(mode: str, path: Path) -> None:
     import django
 
     django.setup()
+    import psutil
+    from django.db import connection
     from django.db.models import Q
 
     from apps.guides.models import Guide, Track
     from apps.guides.services import guides_import
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = psutil.Process(cursor.fetchone()[0])
     label = path.name
     if mode == "cold":
         Guide.objects.filter(source_path__startswith=f"{label}/").delete()
         Track.objects.filter(Q(source_path=label) | Q(source_path__startswith=f"{label}/")).delete()
+    pg_before = sum(backend.cpu_times()[:2])
     started = time.perf_counter()
     report = guides_import(path=path)
     seconds = time.perf_counter() - started
+    pg_cpu = sum(backend.cpu_times()[:2]) - pg_before
     totals = report.as_dict()["totals"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "totals": totals}))
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "pg_cpu": pg_cpu, "totals": totals}))
 
 
 def database_ready(env: dict[str, str]) -> None:
@@ -169,13 +192,18 @@ def measure(name: str, path: Path, mkdocs: Path, env: dict[str, str]) -> None:
     size = sum(p.stat().st_size for p in files)
     print(f"\n{name}: {len(files)} Markdown files, {size / 1024:.0f} KB")
     builds, imports, inside, peaks = [], [], [], []
+    build_cpu, import_cpu, pg_cpu = [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-mkdocs-") as scratch:
         for _ in range(ROUNDS):
-            builds.append(mkdocs_build(mkdocs, path, Path(scratch)))
+            wall, cpu = mkdocs_build(mkdocs, path, Path(scratch))
+            builds.append(wall)
+            build_cpu.append(cpu)
             wall, data = child_run(path, "cold", env)
             imports.append(wall)
             inside.append(data["seconds"])
             peaks.append(data["peak_mb"])
+            import_cpu.append(data["cpu"])
+            pg_cpu.append(data["pg_cpu"])
     totals = data["totals"]
     again_walls, again_inside = [], []
     for _ in range(ROUNDS):
@@ -200,6 +228,11 @@ def measure(name: str, path: Path, mkdocs: Path, env: dict[str, str]) -> None:
     )
     print(f"  cold import (in process)  best {min(inside):6.2f} s")
     print(
+        f"  CPU: mkdocs build best {min(build_cpu):.2f} s; import process best "
+        f"{min(import_cpu):.2f} s + PostgreSQL backend {min(pg_cpu):.2f} s = "
+        f"{(min(import_cpu) + min(pg_cpu)) / min(build_cpu):.2f}x mkdocs"
+    )
+    print(
         f"  re-import unchanged       best {min(again_inside):6.3f} s in process, "
         f"{min(again_walls):.2f} s as a process (nothing parsed)"
     )
@@ -213,7 +246,8 @@ def main() -> None:
     mkdocs = mkdocs_bin()
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; best of {ROUNDS} rounds, alternated"
+        f"load {os.getloadavg()[0]:.1f}, Python {platform.python_version()}; "
+        f"best of {ROUNDS} rounds, alternated"
     )
     learn = CORPUS / "learn-resources"
     with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
