@@ -550,7 +550,10 @@ def _renders(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome]:
     """Render files in order, on every CPU when there is enough to render: rendering is pure
     and CPU-bound, while the database writes of earlier files go on in this process. Forked
     workers never touch the database connection and leave through os._exit."""
-    workers = min(len(os.sched_getaffinity(0)), 4, len(jobs))
+    # Only idle CPUs help: on a busy machine more processes just repeat per-process start-up
+    # work (Pygments lexers, parser set-up) for the same share of CPU.
+    idle = len(os.sched_getaffinity(0)) - int(os.getloadavg()[0])
+    workers = min(idle, 4, len(jobs))
     if (
         workers < 2
         or sum(len(raw) for raw, _ in jobs) < PARALLEL_RENDER_MIN_BYTES
