@@ -193,7 +193,7 @@ def has_task_list(text: str) -> bool:
 
 
 def is_pure_index(text: str) -> bool:
-    """Nothing but headings and links to other pages (a table of contents)."""
+    """Nothing but headings and links to other pages (a table of contents), or nothing at all."""
     prose_words = link_words = 0
     for line in _prose_lines(text):
         if HEADING.match(line) or not line.strip():
@@ -202,7 +202,8 @@ def is_pure_index(text: str) -> bool:
         rest = ANY_LINK.sub(" ", line)
         rest = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", " ", rest)
         prose_words += len(re.findall(r"[^\W_]{2,}", rest))
-    return link_words > 0 and prose_words < PURE_INDEX_PROSE_WORDS
+    # A README with nothing under its title is no page either.
+    return prose_words < PURE_INDEX_PROSE_WORDS and (link_words > 0 or prose_words == 0)
 
 
 def _number_in(text: str) -> int | None:
@@ -591,7 +592,11 @@ def discover(root: Path) -> Layout:
     slugs: dict[str, str] = {}
     for position, key in enumerate(ordered):
         if key == OVERVIEW_TRACK_SLUG:
-            spec = TrackSpec(OVERVIEW_TRACK_SLUG, "Start here", "overview", position)
+            # An overview only when its checklist holds the path's milestones.
+            kind = (
+                "overview" if overview is not None and has_task_list(overview.text) else "category"
+            )
+            spec = TrackSpec(OVERVIEW_TRACK_SLUG, "Start here", kind, position)
         elif key.startswith(("category:", "nav:")):
             title = track_titles[key] or "Guides"
             spec = TrackSpec(slugify(title) or f"section-{position}", title, "category", position)
