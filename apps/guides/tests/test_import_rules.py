@@ -249,3 +249,32 @@ def test_reimport_reports_counts_and_renders_only_changed_files(guide_repo):
     assert totals["rendered"] == 1
     assert (totals["updated"], totals["archived"]) == (1, 1)
     assert (totals["items_added"], totals["items_archived"]) == (2, 1)
+
+
+def test_parallel_render_gives_the_same_guides(guide_repo, monkeypatch):
+    from apps.guides import services
+
+    files = {f"g{n}.md": f"# Guide {n}\n\n## Part\n\n- [ ] Task {n}\n" for n in range(4)}
+    files["bad.md"] = ""
+    monkeypatch.setattr(services, "PARALLEL_RENDER_MIN_BYTES", 0)
+    monkeypatch.setattr(services.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(services.os, "sched_getaffinity", lambda pid: {0, 1})
+    pools = []
+
+    class CountingPool(services.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(services, "ProcessPoolExecutor", CountingPool)
+    report = guides_import(path=guide_repo(files))
+    assert pools == [2]  # rendered by two forked workers
+    found = results(report)
+    assert found["bad.md"].reason == "file is empty"
+    assert [found[f"g{n}.md"].task_items for n in range(4)] == [1, 1, 1, 1]
+    assert list(Guide.objects.order_by("slug").values_list("title", flat=True)) == [
+        "Guide 0",
+        "Guide 1",
+        "Guide 2",
+        "Guide 3",
+    ]
