@@ -86,6 +86,26 @@ class Guide(models.Model):
     position = models.PositiveIntegerField(default=0)
     markdown_source = models.TextField()
     content_hash = models.CharField(max_length=64)
+    source_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Hash of the file's raw bytes, the renderer and the importer: equal means "
+        "a re-import has nothing to parse.",
+    )
+    language = models.CharField(max_length=16, blank=True, help_text="Set on translations.")
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        help_text="The guide this one translates: translations are not listed on their own.",
+    )
+    language_versions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[{code, name, slug}] of every language version, for the switcher.",
+    )
     summary_html = models.TextField(blank=True)
     summary_text = models.TextField(blank=True)
     body_html = models.TextField()
@@ -113,6 +133,12 @@ class Guide(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("guides:guide", kwargs={"slug": self.slug})
+
+    @property
+    def chapters(self) -> list[dict]:
+        """A book's chapters (its H1 headings after the title) when it has several."""
+        chapters = [entry for entry in self.toc if entry.get("level") == 1]
+        return chapters if len(chapters) >= 3 else []
 
 
 class Section(models.Model):

@@ -4,10 +4,12 @@ Nothing here touches the database: `render_guide` is a pure function of the text
 testable and lets the importer decide what to write.
 """
 
+import functools
 import hashlib
 import html
 import math
 import re
+import threading
 import unicodedata
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -91,6 +93,13 @@ RENDERER_VERSION = "7"
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
 
 
+MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6"
+    "\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc"
+    "\u2122\u0161\u203a\u0153\u017e\u0178]"
+)
+
+
 def decode_guide(raw: bytes, *, max_bytes: int) -> tuple[str, list[str]]:
     """Bytes from disk → normalised text, or GuideError with a reason a person can act on."""
     warnings: list[str] = []
@@ -110,7 +119,9 @@ def decode_guide(raw: bytes, *, max_bytes: int) -> tuple[str, list[str]]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         warnings.append("converted CRLF line endings")
-    repaired = ftfy.fix_encoding(text)
+    # UTF-8 read as Latin-1/Windows-1252 always leaves a lead byte (Â..ô) before a continuation
+    # byte's character: without one there is nothing for ftfy's (costly) check to repair.
+    repaired = ftfy.fix_encoding(text) if MOJIBAKE_HINT.search(text) else text
     if repaired != text:
         warnings.append("repaired mojibake (text decoded with the wrong encoding)")
         text = repaired
@@ -363,14 +374,30 @@ def _markdown() -> markdown.Markdown:
     )
 
 
+_inline_state = threading.local()
+# Text with none of these renders as itself: no need to run Markdown on it.
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]<>&!#|~{}\n\t]|^\s|\s$|^\d+[.)](?:\s|$)|^[-+=]")
+
+
+@functools.lru_cache(maxsize=16384)
 def _inline(md_text: str) -> str:
-    """Render one glossary field (inline Markdown) to HTML without the wrapping paragraph."""
-    rendered = markdown.markdown(md_text, extensions=["extra"], output_format="html").strip()
+    """Render one glossary field (inline Markdown) to HTML without the wrapping paragraph.
+
+    Cached: the flashcards render the same fields again right after the import."""
+    if not _INLINE_MARKUP.search(md_text):
+        return md_text
+    # One parser per thread, reset between fields: building one costs more than the field
+    # (about a third of an import's time went to thousands of `markdown.markdown` calls).
+    md = getattr(_inline_state, "md", None)
+    if md is None:
+        md = _inline_state.md = markdown.Markdown(extensions=["extra"], output_format="html")
+    rendered = md.reset().convert(md_text).strip()
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return rendered
 
 
+@functools.lru_cache(maxsize=16384)
 def inline_html(md_text: str) -> str:
     """One glossary field as safe HTML, for pages other than the guide (flashcards, glossary)."""
     return sanitize_html(_inline(md_text))

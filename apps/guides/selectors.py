@@ -24,7 +24,8 @@ HEADLINE_OPTIONS: dict[str, Any] = {
 
 
 def guide_visible_list() -> QuerySet[Guide]:
-    return Guide.objects.visible()
+    # A translation is reached through its original's language switcher, not listed itself.
+    return Guide.objects.visible().filter(translation_of__isnull=True)
 
 
 def track_list_with_guides() -> QuerySet[Track]:

@@ -1,10 +1,18 @@
 """Writes for the guide library: importing a repository of Markdown guides."""
 
 import difflib
+import functools
+import hashlib
 import logging
+import multiprocessing
+import os
 import posixpath
 import re
 import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -18,11 +26,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.core import html as html_module
 from apps.core.html import sanitize_html
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
-from apps.guides.discovery import INDEX_NAMES, GuideSpec, Layout, TrackSpec, discover
+from apps.guides import glossary as glossary_module
+from apps.guides import rendering as rendering_module
+from apps.guides.discovery import (
+    INDEX_NAMES,
+    GuideSpec,
+    Layout,
+    TrackSpec,
+    clean_title,
+    discover,
+    language_name,
+    natural_key,
+)
 from apps.guides.milestones import GuideTarget, ItemTarget, TrackTarget, milestone_link
 from apps.guides.models import (
     GlossaryTerm,
@@ -34,6 +54,7 @@ from apps.guides.models import (
     Track,
 )
 from apps.guides.rendering import (
+    RENDERER_VERSION,
     GuideError,
     RenderedGuide,
     decode_guide,
@@ -67,6 +88,12 @@ class GuideResult:
     diagrams: int = 0
     reason: str = ""
     warnings: list[str] = field(default_factory=list)
+    rendered: bool = False  # parsed this run; False when its bytes had not changed
+    moved_from: str = ""  # the path it was imported from before, when the file moved
+    language: str = ""  # set on a translation, which is a language version of another page
+    items_added: int = 0
+    items_archived: int = 0
+    guide_id: int | None = None
 
 
 @dataclass
@@ -75,10 +102,20 @@ class ImportReport:
     dry_run: bool
     guides: list[GuideResult] = field(default_factory=list)
     run_id: int | None = None
+    archived: list[str] = field(default_factory=list)  # paths whose guides were archived
+    items_archived_with_guides: int = 0
 
     @property
     def failed(self) -> bool:
         return any(result.status == "failed" for result in self.guides)
+
+    @property
+    def moved(self) -> list[dict[str, str]]:
+        return [
+            {"from": result.moved_from, "to": result.path, "slug": result.slug}
+            for result in self.guides
+            if result.moved_from
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         totals: dict[str, int] = {
@@ -89,10 +126,19 @@ class ImportReport:
         for counter in ("sections", "glossary_terms", "task_items", "diagrams"):
             totals[counter] = sum(getattr(result, counter) for result in self.guides)
         totals["guides"] = len(self.guides)
+        totals["archived"] = len(self.archived)
+        totals["moved"] = len(self.moved)
+        totals["rendered"] = sum(result.rendered for result in self.guides)
+        totals["items_added"] = sum(result.items_added for result in self.guides)
+        totals["items_archived"] = (
+            sum(result.items_archived for result in self.guides) + self.items_archived_with_guides
+        )
         return {
             "source": self.source,
             "dry_run": self.dry_run,
             "guides": [asdict(result) for result in self.guides],
+            "moved": self.moved,
+            "archived": self.archived,
             "totals": totals,
         }
 
@@ -101,12 +147,42 @@ class _DryRunRollback(Exception):
     pass
 
 
+# Bump when the importer changes what it stores for the same bytes (titles, slugs, languages).
+IMPORTER_FORMAT = "2"
+
+
+@functools.cache
+def _renderer_fingerprint() -> str:
+    """Changes whenever the code that turns bytes into stored HTML changes, so that an unchanged
+    file is re-rendered after an upgrade and skipped otherwise."""
+    digest = hashlib.sha256(f"{IMPORTER_FORMAT}\n{RENDERER_VERSION}\n".encode())
+    for module in (rendering_module, glossary_module, html_module):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
+def _source_hash(*, raw: bytes, spec: GuideSpec) -> str:
+    digest = hashlib.sha256(_renderer_fingerprint().encode())
+    words_per_minute = settings.READING_WORDS_PER_MINUTE
+    digest.update(f"\n{words_per_minute}\n{settings.GUIDE_MAX_BYTES}\n{spec.title}\n".encode())
+    digest.update(raw)
+    return digest.hexdigest()
+
+
+EXISTING_FIELDS = (
+    "source_path", "slug", "source_hash", "track_id", "position", "is_archived", "title",
+    "language", "translation_of_id", "language_versions",
+)  # fmt: skip
+
+
 def guides_import(
     *, path: Path, dry_run: bool = False, started_by: Any = None, source: str = ""
 ) -> ImportReport:
-    """Import every guide under `path`. Each guide is its own transaction: one failing guide
-    leaves nothing half-written and does not stop the others. `source` names the origin in the
-    report when `path` is a scratch copy (an uploaded zip)."""
+    """Import every page under `path`. Each guide is its own transaction: one failing guide
+    leaves nothing half-written and does not stop the others. A file whose bytes (and the
+    renderer) are unchanged is not parsed again; a file that moved keeps its guide, and so every
+    learner's progress. `source` names the origin in the report when `path` is a scratch copy
+    (an uploaded zip)."""
     layout = discover(path)
     source = source or str(path)
     report = ImportReport(source=source, dry_run=dry_run)
@@ -117,37 +193,7 @@ def guides_import(
 
     try:
         with transaction.atomic():
-            tracks = _tracks_upsert(layout=layout)
-            # The shallowest, then alphabetically first, file keeps a contested slug.
-            seen_slugs: dict[str, str] = {}
-            for spec in sorted(layout.guides, key=lambda g: (g.relative.count("/"), g.relative)):
-                seen_slugs.setdefault(_guide_slug(spec), spec.relative)
-            imported_paths: set[str] = set()
-            for spec in layout.guides:
-                result = _guide_import_one(
-                    spec=spec, layout=layout, track=tracks[spec.track_slug], seen_slugs=seen_slugs
-                )
-                report.guides.append(result)
-                if result.status != "failed":
-                    imported_paths.add(f"{layout.label}/{spec.relative}")
-                else:
-                    # Keep a failing file's previous version readable: it is not archived.
-                    imported_paths.add(f"{layout.label}/{spec.relative}")
-            for skipped in layout.skipped:
-                report.guides.append(
-                    GuideResult(path=skipped.relative, status="skipped", reason=skipped.reason)
-                )
-            _guides_archive_missing(label=layout.label, present=imported_paths)
-            # After every guide is written: milestones link to phases and guides by title,
-            # and those may have changed even when the README did not; links between guides
-            # by relative path can point at guides written after them.
-            for overview in Guide.objects.filter(
-                source_path__startswith=f"{layout.label}/",
-                track__kind=Track.Kind.OVERVIEW,
-                is_archived=False,
-            ):
-                milestones_sync(guide=overview)
-            _relative_links_resolve(label=layout.label)
+            _repository_import(layout=layout, report=report)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -169,29 +215,138 @@ def guides_import(
             message=(
                 f"{run.get_status_display()}: {totals['created']} created, "
                 f"{totals['updated']} updated, {totals['unchanged']} unchanged, "
-                f"{totals['skipped']} skipped, {totals['failed']} failed"
+                f"{totals['skipped']} skipped, {totals['failed']} failed, "
+                f"{totals['archived']} archived, {totals['moved']} moved"
             ),
         )
     return report
 
 
-def _tracks_upsert(*, layout: Layout) -> dict[str, Track]:
-    tracks: dict[str, Track] = {}
-    for spec in layout.tracks:
-        track, _ = Track.objects.update_or_create(
-            slug=spec.slug,
-            defaults={
-                "title": spec.title[:200],
-                "kind": spec.kind,
-                "number": spec.number,
-                "position": spec.position,
-                "intro_html": _intro_html(spec),
-                "source_path": f"{layout.label}/{spec.source_path}".rstrip("/"),
-                "is_archived": False,
-            },
+def _repository_import(*, layout: Layout, report: ImportReport) -> None:
+    label = layout.label
+    tracks, tracks_changed = _tracks_upsert(layout=layout)
+    existing = {
+        guide.source_path: guide
+        for guide in Guide.objects.filter(source_path__startswith=f"{label}/").only(
+            *EXISTING_FIELDS
         )
-        tracks[spec.slug] = track
-    return tracks
+    }
+    raws: dict[str, bytes | OSError] = {}
+    hashes: dict[str, str] = {}
+    for spec in layout.guides:
+        try:
+            raws[spec.relative] = raw = spec.path.read_bytes()
+            hashes[spec.relative] = _source_hash(raw=raw, spec=spec)
+        except OSError as error:
+            raws[spec.relative] = error
+    previous, moved_from = _moves_detect(layout=layout, existing=existing, hashes=hashes)
+    slugs = _slugs_assign(layout=layout, existing=existing, previous=previous)
+    # A moved page or a changed slug leaves links between guides (resolved to slugs when they
+    # were rendered) pointing at the old place: render the repository again.
+    force = bool(moved_from) or any(
+        guide is not None and guide.slug != slugs[relative] for relative, guide in previous.items()
+    )
+    results: dict[str, GuideResult] = {}
+
+    def needs_render(spec: GuideSpec) -> bool:
+        guide = previous.get(spec.relative)
+        return isinstance(raws[spec.relative], bytes) and (
+            guide is None
+            or force
+            or guide.is_archived
+            or guide.source_hash != hashes.get(spec.relative)
+        )
+
+    to_render = [spec for spec in layout.guides if needs_render(spec)]
+    renders = _renders(
+        [(raws[spec.relative], _fallback_title(spec)) for spec in to_render]  # type: ignore[misc]
+    )
+    for spec in layout.guides:
+        result = _guide_import_one(
+            spec=spec,
+            label=label,
+            track=tracks[spec.track_slug],
+            slug=slugs[spec.relative],
+            previous=previous.get(spec.relative),
+            raw=raws[spec.relative],
+            source_hash=hashes.get(spec.relative, ""),
+            force=force,
+            render=next(renders) if needs_render(spec) else None,
+        )
+        result.moved_from = moved_from.get(spec.relative, "")
+        result.language = spec.language
+        results[spec.relative] = result
+        report.guides.append(result)
+    _translations_link(layout=layout, results=results, existing=previous, raws=raws)
+    for skipped in layout.skipped:
+        report.guides.append(
+            GuideResult(path=skipped.relative, status="skipped", reason=skipped.reason)
+        )
+    # A failing file keeps its previous version readable: it is not archived.
+    present = {f"{label}/{spec.relative}" for spec in layout.guides}
+    report.archived, report.items_archived_with_guides = _guides_archive_missing(
+        label=label, present=present
+    )
+    _tracks_archive_unused(label=label, used={track.pk for track in tracks.values()})
+    changed = (
+        tracks_changed
+        or report.archived
+        or any(result.status in ("created", "updated") for result in report.guides)
+    )
+    if not changed:
+        return
+    # After every guide is written: milestones link to phases and guides by title, and those
+    # may have changed even when the README did not; links between guides by relative path can
+    # point at guides written after them.
+    for overview in Guide.objects.filter(
+        source_path__startswith=f"{label}/",
+        track__kind=Track.Kind.OVERVIEW,
+        is_archived=False,
+    ):
+        milestones_sync(guide=overview)
+    # A link to a file's old path follows it to where it moved.
+    renamed = {f"{label}/{old}": f"{label}/{new}" for new, old in moved_from.items() if old != new}
+    _relative_links_resolve(label=label, renamed=renamed)
+
+
+def _tracks_upsert(*, layout: Layout) -> tuple[dict[str, Track], bool]:
+    """Write the tracks that are new or changed (one query); True when any was."""
+    current = {track.slug: track for track in Track.objects.filter(
+        slug__in=[spec.slug for spec in layout.tracks]
+    )}  # fmt: skip
+    wanted: list[Track] = []
+    for spec in layout.tracks:
+        track = Track(
+            slug=spec.slug,
+            title=spec.title[:200],
+            kind=spec.kind,
+            number=spec.number,
+            position=spec.position,
+            intro_html=_intro_html(spec),
+            source_path=f"{layout.label}/{spec.source_path}".rstrip("/"),
+            is_archived=False,
+        )
+        old = current.get(spec.slug)
+        if old is None or any(getattr(old, name) != getattr(track, name) for name in TRACK_FIELDS):
+            wanted.append(track)
+    if wanted:
+        Track.objects.bulk_create(
+            wanted, update_conflicts=True, unique_fields=["slug"], update_fields=TRACK_FIELDS
+        )
+        for track in wanted:
+            current[track.slug] = track
+    return {spec.slug: current[spec.slug] for spec in layout.tracks}, bool(wanted)
+
+
+TRACK_FIELDS = [
+    "title", "kind", "number", "position", "intro_html", "source_path", "is_archived"
+]  # fmt: skip
+
+
+def _tracks_archive_unused(*, label: str, used: set[int]) -> None:
+    Track.objects.filter(
+        Q(source_path=label) | Q(source_path__startswith=f"{label}/"), is_archived=False
+    ).exclude(pk__in=used).update(is_archived=True)
 
 
 def _intro_html(spec: TrackSpec) -> str:
@@ -202,78 +357,280 @@ def _intro_html(spec: TrackSpec) -> str:
     return sanitize_html(markdown.markdown(spec.intro_markdown, extensions=["extra"]))
 
 
-def _guide_slug(spec: GuideSpec) -> str:
-    return spec.slug or slugify(humanize_filename(spec.path.stem)) or "guide"
+def _moves_detect(
+    *, layout: Layout, existing: dict[str, Guide], hashes: dict[str, str]
+) -> tuple[dict[str, Guide | None], dict[str, str]]:
+    """The guide each page was imported as before: the one at its path, else one whose file
+    disappeared and that has the same bytes, else the same (distinctive) file name. Returns
+    ({relative: guide or None}, {relative: old relative path} for the moved ones)."""
+    label = layout.label
+    previous: dict[str, Guide | None] = {}
+    new_specs = []
+    for spec in layout.guides:
+        guide = existing.get(f"{label}/{spec.relative}")
+        previous[spec.relative] = guide
+        if guide is None:
+            new_specs.append(spec)
+    present = {f"{label}/{spec.relative}" for spec in layout.guides}
+    missing = [guide for path, guide in existing.items() if path not in present]
+    moved_from: dict[str, str] = {}
+    if not missing or not new_specs:
+        return previous, moved_from
+    by_hash: dict[str, list[Guide]] = {}
+    by_name: dict[str, list[Guide]] = {}
+    for guide in missing:
+        by_hash.setdefault(guide.source_hash, []).append(guide)
+        name = posixpath.basename(guide.source_path).casefold()
+        if name not in INDEX_NAMES:
+            by_name.setdefault(name, []).append(guide)
+    taken: set[int] = set()
+    for match_by in ("hash", "name"):
+        for spec in new_specs:
+            if spec.relative in moved_from:
+                continue
+            if match_by == "hash":
+                pool = by_hash.get(hashes.get(spec.relative, ""), [])
+            else:
+                pool = by_name.get(posixpath.basename(spec.relative).casefold(), [])
+            candidates = [guide for guide in pool if guide.pk not in taken]
+            if len(candidates) >= 1 and (match_by == "hash" or len(candidates) == 1):
+                guide = candidates[0]
+                taken.add(guide.pk)
+                previous[spec.relative] = guide
+                moved_from[spec.relative] = guide.source_path.split("/", 1)[1]
+    return previous, moved_from
+
+
+def _slugs_assign(
+    *, layout: Layout, existing: dict[str, Guide], previous: dict[str, Guide | None]
+) -> dict[str, str]:
+    """Slugs unique across the library and stable across imports: a page keeps the slug its
+    guide had; a new page gets the first free candidate (name, then folder + name, ...), and
+    a name that repeats in this repository never gets the bare name."""
+    label = layout.label
+    all_candidates = {c for spec in layout.guides for c in [spec.slug, *spec.slug_candidates] if c}
+    used = set(
+        Guide.objects.filter(slug__in=all_candidates)
+        .exclude(source_path__startswith=f"{label}/")
+        .values_list("slug", flat=True)
+    )
+    reused = {guide.pk for guide in previous.values() if guide is not None}
+    used |= {guide.slug for guide in existing.values() if guide.pk not in reused}
+    slugs: dict[str, str] = {}
+    for spec in layout.guides:
+        guide = previous[spec.relative]
+        if guide is not None and guide.slug not in used:
+            slugs[spec.relative] = guide.slug
+            used.add(guide.slug)
+    first_choices = Counter(
+        spec.slug_candidates[0] for spec in layout.guides if spec.slug_candidates
+    )
+    for spec in sorted(
+        layout.guides, key=lambda s: (s.relative.count("/"), natural_key(s.relative))
+    ):
+        if spec.relative in slugs:
+            continue
+        candidates = list(spec.slug_candidates) or ["guide"]
+        if len(candidates) > 1 and first_choices[candidates[0]] > 1:
+            candidates = candidates[1:]
+        if spec.slug:
+            candidates.insert(0, spec.slug)
+        slug = next((c for c in candidates if c not in used), "")
+        if not slug:
+            base, suffix = candidates[-1][:180], 2
+            while f"{base}-{suffix}" in used:
+                suffix += 1
+            slug = f"{base}-{suffix}"
+        slugs[spec.relative] = slug
+        used.add(slug)
+    return slugs
 
 
 def _guide_import_one(
-    *, spec: GuideSpec, layout: Layout, track: Track, seen_slugs: dict[str, str]
+    *,
+    spec: GuideSpec,
+    label: str,
+    track: Track,
+    slug: str,
+    previous: Guide | None,
+    raw: bytes | OSError,
+    source_hash: str,
+    force: bool,
+    render: "RenderOutcome | None" = None,
 ) -> GuideResult:
-    source_path = f"{layout.label}/{spec.relative}"
-    result = GuideResult(path=spec.relative)
-    try:
-        raw = spec.path.read_bytes()
-        text, warnings = decode_guide(raw, max_bytes=settings.GUIDE_MAX_BYTES)
-        fallback_title = humanize_filename(spec.path.stem)
-        rendered = render_guide(
-            text, fallback_title=fallback_title, words_per_minute=settings.READING_WORDS_PER_MINUTE
-        )
-        rendered.warnings[:0] = warnings
-    except GuideError as error:
-        result.reason = str(error)
+    source_path = f"{label}/{spec.relative}"
+    result = GuideResult(path=spec.relative, slug=slug, url=f"/guides/{slug}/")
+    if isinstance(raw, OSError):
+        result.reason = f"cannot read file: {raw.strerror or raw}"
         return result
-    except OSError as error:
-        result.reason = f"cannot read file: {error.strerror or error}"
+    if (
+        previous is not None
+        and not force
+        and previous.source_hash == source_hash
+        and not previous.is_archived
+    ):
+        result.guide_id = previous.pk
+        changes: dict[str, Any] = {}
+        for name, value in (
+            ("source_path", source_path),
+            ("slug", slug),
+            ("track_id", track.pk),
+            ("position", spec.position),
+            ("language", spec.language),
+        ):
+            if getattr(previous, name) != value:
+                changes[name] = value
+        if changes:
+            Guide.objects.filter(pk=previous.pk).update(**changes)
+        result.status = "updated" if changes else "unchanged"
         return result
 
-    slug = _guide_slug(spec)
-    result.slug = slug
-    if seen_slugs[slug] != spec.relative:
-        result.reason = f"duplicate slug {slug!r}: {seen_slugs[slug]} has the same name"
+    error, text, rendered = render or _render_job(raw, _fallback_title(spec))
+    if rendered is None:
+        result.reason = error
         return result
-    clash = Guide.objects.filter(slug=slug).exclude(source_path=source_path).first()
-    if clash is not None:
-        result.reason = f"duplicate slug {slug!r}: already used by {clash.source_path}"
-        return result
-
+    result.rendered = True
     result.sections = len(rendered.sections)
     result.glossary_terms = len(rendered.terms)
     result.task_items = len(rendered.tasks)
     result.diagrams = rendered.diagrams
     result.warnings = rendered.warnings
-    result.url = f"/guides/{slug}/"
-
-    existing = Guide.objects.filter(source_path=source_path).first()
-    if (
-        existing is not None
-        and existing.content_hash == rendered.content_hash
-        and not existing.is_archived
-    ):
-        if (existing.track_id, existing.position) != (track.pk, spec.position):
-            Guide.objects.filter(pk=existing.pk).update(track=track, position=spec.position)
-            result.status = "updated"
-        else:
-            result.status = "unchanged"
-        return result
-
+    title = spec.title or clean_title(rendered.title) or spec.fallback_title
     try:
         with transaction.atomic():
-            guide = _guide_write(
-                existing=existing,
+            guide, result.items_added, result.items_archived = _guide_write(
+                existing=previous,
                 rendered=rendered,
                 text=text,
                 slug=slug,
                 source_path=source_path,
                 track=track,
                 position=spec.position,
+                title=title,
+                source_hash=source_hash,
+                language=spec.language,
             )
     except Exception as error:  # a database error on one guide must not stop the rest
         logger.exception("import of %s failed", source_path)
         result.reason = f"could not be saved: {error}"
         return result
+    result.guide_id = guide.pk
     result.url = guide.get_absolute_url()
-    result.status = "created" if existing is None else "updated"
+    result.status = "created" if previous is None else "updated"
     return result
+
+
+RenderOutcome = tuple[str, str, RenderedGuide | None]  # (error, text, rendered)
+# Below this much Markdown to render, starting processes costs more than it saves.
+PARALLEL_RENDER_MIN_BYTES = 256 * 1024
+
+
+def _fallback_title(spec: GuideSpec) -> str:
+    return spec.fallback_title or humanize_filename(spec.path.stem)
+
+
+def _render_job(raw: bytes, fallback_title: str) -> RenderOutcome:
+    """Decode and render one file: a pure function, so it can run in another process."""
+    try:
+        text, warnings = decode_guide(raw, max_bytes=settings.GUIDE_MAX_BYTES)
+        rendered = render_guide(
+            text, fallback_title=fallback_title, words_per_minute=settings.READING_WORDS_PER_MINUTE
+        )
+    except GuideError as error:
+        return str(error), "", None
+    rendered.warnings[:0] = warnings
+    return "", text, rendered
+
+
+def _render_job_packed(job: tuple[bytes, str]) -> RenderOutcome:
+    return _render_job(*job)
+
+
+def _renders(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome]:
+    """Render files in order, on every CPU when there is enough to render: rendering is pure
+    and CPU-bound, while the database writes of earlier files go on in this process. Forked
+    workers never touch the database connection and leave through os._exit."""
+    # Only idle CPUs help: on a busy machine more processes just repeat per-process start-up
+    # work (Pygments lexers, parser set-up) for the same share of CPU.
+    idle = len(os.sched_getaffinity(0)) - int(os.getloadavg()[0])
+    workers = min(idle, 4, len(jobs))
+    if (
+        workers < 2
+        or sum(len(raw) for raw, _ in jobs) < PARALLEL_RENDER_MIN_BYTES
+        # Forking a threaded process (a gunicorn gthread worker) can deadlock the child.
+        or threading.active_count() > 1
+    ):
+        yield from (_render_job(*job) for job in jobs)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_render_job_packed, jobs)
+
+
+def _translations_link(
+    *,
+    layout: Layout,
+    results: dict[str, GuideResult],
+    existing: dict[str, Guide | None],
+    raws: dict[str, bytes | OSError],
+) -> None:
+    """Point each translation at its original and give every version the list of languages,
+    writing only the rows where that changed."""
+    versions: dict[str, list[GuideSpec]] = {}
+    for spec in layout.guides:
+        if spec.translation_of:
+            versions.setdefault(spec.translation_of, []).append(spec)
+    wanted: dict[str, tuple[int | None, list[dict[str, str]]]] = {}
+    for spec in layout.guides:
+        if spec.translation_of or spec.relative not in versions:
+            wanted[spec.relative] = (None, [])
+    for original, translations in versions.items():
+        main = results.get(original)
+        if main is None or main.guide_id is None:
+            continue
+        raw = raws.get(original)
+        ascii_share = (
+            sum(byte < 128 for byte in raw[:4000]) / max(1, len(raw[:4000]))
+            if isinstance(raw, bytes)
+            else 0
+        )
+        main_code = "en" if ascii_share > 0.97 else ""
+        listed = [
+            {
+                "code": main_code,
+                "name": language_name(main_code) if main_code else "Original",
+                "slug": main.slug,
+            }
+        ]
+        for spec in sorted(translations, key=lambda s: s.language):
+            version = results[spec.relative]
+            if version.guide_id is not None:
+                listed.append(
+                    {"code": spec.language, "name": language_name(spec.language),
+                     "slug": version.slug}
+                )  # fmt: skip
+        wanted[original] = (None, listed)
+        for spec in translations:
+            wanted[spec.relative] = (main.guide_id, listed)
+    updates = []
+    for relative, (translation_of_id, listed) in wanted.items():
+        result = results.get(relative)
+        if result is None or result.guide_id is None:
+            continue
+        before = existing.get(relative)
+        if (
+            before is not None
+            and not result.rendered
+            and result.status == "unchanged"
+            and before.translation_of_id == translation_of_id
+            and before.language_versions == listed
+        ):
+            continue
+        guide = Guide(pk=result.guide_id, translation_of_id=translation_of_id)
+        guide.language_versions = listed
+        updates.append(guide)
+    if updates:
+        Guide.objects.bulk_update(updates, ["translation_of", "language_versions"])
 
 
 def _guide_write(
@@ -285,14 +642,21 @@ def _guide_write(
     source_path: str,
     track: Track,
     position: int,
-) -> Guide:
+    title: str = "",
+    source_hash: str = "",
+    language: str = "",
+) -> tuple[Guide, int, int]:
+    """Returns the guide and how many task items were added and archived."""
     guide = existing or Guide(source_path=source_path)
+    guide.source_path = source_path
     guide.slug = slug
     guide.track = track
     guide.position = position
-    guide.title = rendered.title
+    guide.title = (title or clean_title(rendered.title) or rendered.title)[:300]
     guide.markdown_source = text
     guide.content_hash = rendered.content_hash
+    guide.source_hash = source_hash
+    guide.language = language
     guide.summary_html = rendered.summary_html
     guide.summary_text = rendered.summary_text
     guide.body_html = rendered.body_html
@@ -306,12 +670,12 @@ def _guide_write(
     _sections_sync(guide=guide, rendered=rendered)
     _terms_sync(guide=guide, rendered=rendered)
     guide_terms_synced.send(sender=Guide, guide=guide)
-    _tasks_sync(guide=guide, rendered=rendered)
+    added, archived = _tasks_sync(guide=guide, rendered=rendered)
     Guide.objects.filter(pk=guide.pk).update(
         search_vector=SearchVector("title", weight="A", config="english")
         + SearchVector("summary_text", weight="B", config="english")
     )
-    return guide
+    return guide, added, archived
 
 
 def _sections_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
@@ -369,9 +733,10 @@ def _terms_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
     )
 
 
-def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
+def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> tuple[int, int]:
     """Match new items to old rows: same key first, then near-identical text (a typo fix).
-    Old rows left over are archived, never deleted, so nobody's progress on them is lost."""
+    Old rows left over are archived, never deleted, so nobody's progress on them is lost.
+    Returns how many items were added and how many archived."""
     old_by_key = {item.key: item for item in TaskItem.objects.filter(guide=guide)}
     matched: dict[str, TaskItem] = {}
     unmatched_new = []
@@ -418,6 +783,7 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
         item.checked_in_source = task.checked
         item.is_archived = False
     archived = list(old_by_key.values())
+    newly_archived = sum(not item.is_archived for item in archived)
     for item in archived:
         item.is_archived = True
     # Rows whose key moves to another row's old key would collide on the unique constraint
@@ -431,9 +797,12 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
         TaskItem.objects.bulk_update(archived, ["is_archived"])
     if creates:
         TaskItem.objects.bulk_create(creates)
+    return len(creates), newly_archived
 
 
-def _relative_links_resolve(*, label: str, guide: Guide | None = None) -> None:
+def _relative_links_resolve(
+    *, label: str, guide: Guide | None = None, renamed: dict[str, str] | None = None
+) -> None:
     """Guides link to each other, and the README to phase folders' INDEX files, by relative
     path (`./Other.md#part`), which means nothing under /guides/: point those links at the
     library's pages. Every guide of the repository, or just `guide`; a link to a file that is
@@ -464,6 +833,7 @@ def _relative_links_resolve(*, label: str, guide: Guide | None = None) -> None:
 
         def resolve(match: re.Match[str], folder: str = folder) -> str:
             path = posixpath.normpath(posixpath.join(folder, unquote(match["target"])))
+            path = (renamed or {}).get(path, path)
             if path in guide_slugs:
                 url = reverse("guides:guide", kwargs={"slug": guide_slugs[path]})
                 return f'href="{url}{match["fragment"] or ""}"'
@@ -544,10 +914,18 @@ def _temp_key():
     return Right(Concat(Value("~"), F("id")), 16)
 
 
-def _guides_archive_missing(*, label: str, present: set[str]) -> None:
-    Guide.objects.filter(source_path__startswith=f"{label}/", is_archived=False).exclude(
+def _guides_archive_missing(*, label: str, present: set[str]) -> tuple[list[str], int]:
+    """Archive (never delete) the guides whose files are gone; returns their paths and how
+    many task items they held."""
+    gone = Guide.objects.filter(source_path__startswith=f"{label}/", is_archived=False).exclude(
         source_path__in=present
-    ).update(is_archived=True)
+    )
+    paths = sorted(gone.values_list("source_path", flat=True))
+    if not paths:
+        return [], 0
+    items = TaskItem.objects.filter(guide__source_path__in=paths, is_archived=False).count()
+    Guide.objects.filter(source_path__in=paths).update(is_archived=True)
+    return [path.split("/", 1)[1] for path in paths], items
 
 
 def guides_import_zip(
@@ -590,7 +968,8 @@ def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
         fallback_title=humanize_filename(Path(guide.source_path).stem),
         words_per_minute=settings.READING_WORDS_PER_MINUTE,
     )
-    guide = _guide_write(
+    # No source hash: the next import from the repository re-renders the file and wins.
+    guide, _added, _archived = _guide_write(
         existing=guide,
         rendered=rendered,
         text=text,
@@ -598,6 +977,7 @@ def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
         source_path=guide.source_path,
         track=guide.track,
         position=guide.position,
+        language=guide.language,
     )
     if guide.track.kind == Track.Kind.OVERVIEW:
         milestones_sync(guide=guide)

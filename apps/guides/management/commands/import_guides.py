@@ -33,11 +33,20 @@ class Command(BaseCommand):
                     line += f"  — {guide['reason']}"
                 style = self.style.ERROR if guide["status"] == "failed" else (lambda s: s)
                 self.stdout.write(style(line))
+            for move in data["moved"]:
+                self.stdout.write(
+                    f"    moved  {move['from']} → {move['to']} (/guides/{move['slug']}/)"
+                )
+            for archived in data["archived"]:
+                self.stdout.write(f" archived  {archived}  — the file is gone; progress is kept")
             totals = data["totals"]
             self.stdout.write(
                 f"{totals['guides']} files: {totals['created']} created, {totals['updated']} "
                 f"updated, {totals['unchanged']} unchanged, {totals['skipped']} skipped, "
-                f"{totals['failed']} failed" + (" (dry run: nothing written)" if dry_run else "")
+                f"{totals['failed']} failed, {totals['archived']} archived, "
+                f"{totals['moved']} moved; {totals['rendered']} parsed, "
+                f"{totals['items_added']} items added, {totals['items_archived']} archived"
+                + (" (dry run: nothing written)" if dry_run else "")
             )
         if report.failed:
             raise CommandError(

@@ -1,0 +1,264 @@
+"""Importing a repository vs `mkdocs build` with Material of the same files, in one run.
+
+For learn-resources and a large repository (30 files of about 130 KB made from the corpus):
+- cold import (empty library) as a process, `manage.py import_guides`-style, against
+  `mkdocs build` as a process: both include their interpreter start-up; best of 3, alternated;
+- re-import of the unchanged repository, timed inside the process (what the importer costs);
+- peak memory (max RSS) of the import process.
+
+Run: .venv/bin/python bench/import.py
+The first run makes var/bench-mkdocs-venv (pip install mkdocs-material) and uses the database
+in $DATABASE_URL (default postgres://postgres@127.0.0.1:5432/portal_bench), migrated here.
+"""
+
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+MKDOCS_VENV = ROOT / "var" / "bench-mkdocs-venv"
+MKDOCS_MATERIAL = "mkdocs-material==9.8.1"
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/portal_bench"
+ROUNDS = 3
+LARGE_FILES, LARGE_BYTES = 30, 130_000
+
+# The portal's Markdown features, in MkDocs' words, so both sides do comparable work.
+MKDOCS_YML = """\
+site_name: bench
+docs_dir: {docs}
+site_dir: {site}
+theme:
+  name: material
+plugins:
+  - search
+markdown_extensions:
+  - abbr
+  - attr_list
+  - def_list
+  - footnotes
+  - md_in_html
+  - tables
+  - admonition
+  - sane_lists
+  - toc:
+      permalink: true
+  - pymdownx.highlight
+  - pymdownx.details
+  - pymdownx.tilde
+  - pymdownx.mark
+  - pymdownx.tasklist
+  - pymdownx.superfences:
+      custom_fences:
+        - name: mermaid
+          class: mermaid
+          format: !!python/name:pymdownx.superfences.fence_code_format
+"""
+
+
+def mkdocs_bin() -> Path:
+    mkdocs = MKDOCS_VENV / "bin" / "mkdocs"
+    if not mkdocs.exists():
+        print(f"making {MKDOCS_VENV} with {MKDOCS_MATERIAL} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(MKDOCS_VENV)], check=True)
+        subprocess.run(
+            [str(MKDOCS_VENV / "bin" / "pip"), "install", "-q", MKDOCS_MATERIAL], check=True
+        )
+    return mkdocs
+
+
+def large_repository(target: Path) -> Path:
+    """30 files of about 130 KB, each made of whole corpus guides cut at a line outside code."""
+    sources = sorted(
+        p
+        for p in (CORPUS / "learn-resources").glob("*.md")
+        if p.name not in ("README.md", "CLAUDE.md") and p.stat().st_size > 40_000
+    )
+    texts = [p.read_text(encoding="utf-8") for p in sources]
+    target.mkdir(parents=True, exist_ok=True)
+    for number in range(LARGE_FILES):
+        lines: list[str] = [f"# Part {number + 1}\n"]
+        size, in_fence, index = 0, False, number
+        while True:
+            for line in texts[index % len(texts)].splitlines(keepends=True):
+                if line.lstrip().startswith(("```", "~~~")):
+                    in_fence = not in_fence
+                lines.append(line)
+                size += len(line.encode())
+                if size >= LARGE_BYTES and not in_fence:
+                    break
+            if size >= LARGE_BYTES and not in_fence:
+                break
+            index += 1
+        (target / f"part-{number + 1:02d}.md").write_text("".join(lines), encoding="utf-8")
+    return target
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def mkdocs_build(mkdocs: Path, docs: Path, scratch: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of `mkdocs build`."""
+    config = scratch / "mkdocs.yml"
+    site = scratch / "site"
+    shutil.rmtree(site, ignore_errors=True)
+    config.write_text(MKDOCS_YML.format(docs=docs, site=site), encoding="utf-8")
+    started, cpu = time.perf_counter(), children_cpu()
+    subprocess.run(
+        [str(mkdocs), "build", "-q", "-f", str(config)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    return time.perf_counter() - started, children_cpu() - cpu
+
+
+def child_run(path: Path, mode: str, env: dict[str, str]) -> tuple[float, dict]:
+    """Wall seconds of an import process and its report; data["cpu"] is the CPU seconds of the
+    process and its render workers, data["pg_cpu"] those of its PostgreSQL backend."""
+    started, cpu = time.perf_counter(), children_cpu()
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    ).stdout
+    wall = time.perf_counter() - started
+    data = json.loads(output.strip().splitlines()[-1])
+    data["cpu"] = children_cpu() - cpu
+    return wall, data
+
+
+def child(mode: str, path: Path) -> None:
+    """In the import process: empty the library of this repository (cold), then import."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+    import django
+
+    django.setup()
+    import psutil
+    from django.db import connection
+    from django.db.models import Q
+
+    from apps.guides.models import Guide, Track
+    from apps.guides.services import guides_import
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = psutil.Process(cursor.fetchone()[0])
+    label = path.name
+    if mode == "cold":
+        Guide.objects.filter(source_path__startswith=f"{label}/").delete()
+        Track.objects.filter(Q(source_path=label) | Q(source_path__startswith=f"{label}/")).delete()
+    pg_before = sum(backend.cpu_times()[:2])
+    started = time.perf_counter()
+    report = guides_import(path=path)
+    seconds = time.perf_counter() - started
+    pg_cpu = sum(backend.cpu_times()[:2]) - pg_before
+    totals = report.as_dict()["totals"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "pg_cpu": pg_cpu, "totals": totals}))
+
+
+def database_ready(env: dict[str, str]) -> None:
+    import psycopg
+
+    url = env["DATABASE_URL"]
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], check=True, cwd=ROOT, env=env)
+
+
+def measure(name: str, path: Path, mkdocs: Path, env: dict[str, str]) -> None:
+    files = [p for p in path.rglob("*.md")]
+    size = sum(p.stat().st_size for p in files)
+    print(f"\n{name}: {len(files)} Markdown files, {size / 1024:.0f} KB")
+    builds, imports, inside, peaks = [], [], [], []
+    build_cpu, import_cpu, pg_cpu = [], [], []
+    with tempfile.TemporaryDirectory(prefix="bench-mkdocs-") as scratch:
+        for _ in range(ROUNDS):
+            wall, cpu = mkdocs_build(mkdocs, path, Path(scratch))
+            builds.append(wall)
+            build_cpu.append(cpu)
+            wall, data = child_run(path, "cold", env)
+            imports.append(wall)
+            inside.append(data["seconds"])
+            peaks.append(data["peak_mb"])
+            import_cpu.append(data["cpu"])
+            pg_cpu.append(data["pg_cpu"])
+    totals = data["totals"]
+    again_walls, again_inside = [], []
+    for _ in range(ROUNDS):
+        wall, again = child_run(path, "again", env)
+        again_walls.append(wall)
+        again_inside.append(again["seconds"])
+        assert again["totals"]["rendered"] == 0, again["totals"]
+    print(
+        f"  imported: {totals['created']} guides, {totals['sections']} sections, "
+        f"{totals['glossary_terms']} terms, {totals['task_items']} items, "
+        f"{totals['diagrams']} diagrams"
+    )
+    best_build, best_import = min(builds), min(imports)
+    print(
+        f"  mkdocs build (Material)   best {best_build:6.2f} s  median "
+        f"{statistics.median(builds):6.2f} s"
+    )
+    print(
+        f"  cold import (process)     best {best_import:6.2f} s  median "
+        f"{statistics.median(imports):6.2f} s  = {best_import / best_build:.2f}x mkdocs "
+        f"(median {statistics.median(imports) / statistics.median(builds):.2f}x)"
+    )
+    print(f"  cold import (in process)  best {min(inside):6.2f} s")
+    print(
+        f"  CPU: mkdocs build best {min(build_cpu):.2f} s; import process best "
+        f"{min(import_cpu):.2f} s + PostgreSQL backend {min(pg_cpu):.2f} s = "
+        f"{(min(import_cpu) + min(pg_cpu)) / min(build_cpu):.2f}x mkdocs"
+    )
+    print(
+        f"  re-import unchanged       best {min(again_inside):6.3f} s in process, "
+        f"{min(again_walls):.2f} s as a process (nothing parsed)"
+    )
+    print(f"  peak memory of an import  {max(peaks):.0f} MB (max RSS, Django included)")
+
+
+def main() -> None:
+    env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL", DEFAULT_DATABASE)}
+    env["DJANGO_SETTINGS_MODULE"] = "portal.settings.local"
+    database_ready(env)
+    mkdocs = mkdocs_bin()
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.1f}, Python {platform.python_version()}; "
+        f"best of {ROUNDS} rounds, alternated"
+    )
+    learn = CORPUS / "learn-resources"
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
+        large = large_repository(Path(scratch) / "large-guides")
+        if learn.is_dir():
+            measure("learn-resources", learn, mkdocs, env)
+        measure(f"large ({LARGE_FILES} files of ~{LARGE_BYTES // 1000} KB)", large, mkdocs, env)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        child(sys.argv[2], Path(sys.argv[3]))
+    else:
+        main()
