@@ -15,11 +15,19 @@ from typing import Any
 
 import ftfy
 import markdown
+from django.conf import settings
 from django.utils.text import slugify
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from apps.core.html import sanitize_html
+from apps.core.markdown_guard import (
+    RenderFailed,
+    atx_heading,
+    neutralize_markdown,
+    run_with_time_limit,
+    strip_attribute_list,
+)
 from apps.guides.glossary import GlossaryBlock, ParsedTerm, find_glossaries
 
 
@@ -76,7 +84,6 @@ class RenderedGuide:
 
 
 FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-H1 = re.compile(r"^#\s+(?P<title>.+?)\s*#*\s*$")
 HEADING_LINE = re.compile(r"^#{1,6}\s")
 GLOSSARY_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\(#glossary\)", re.IGNORECASE)
 STASH = re.compile(r"\x02wzxhzdk:\d+\x03")
@@ -355,7 +362,9 @@ def _markdown() -> markdown.Markdown:
 
 def _inline(md_text: str) -> str:
     """Render one glossary field (inline Markdown) to HTML without the wrapping paragraph."""
-    rendered = markdown.markdown(md_text, extensions=["extra"], output_format="html").strip()
+    rendered = markdown.markdown(
+        neutralize_markdown(md_text), extensions=["extra"], output_format="html"
+    ).strip()
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return rendered
@@ -368,7 +377,7 @@ def inline_html(md_text: str) -> str:
 
 def _with_anchor(line: str, anchor: str) -> str:
     if HEADING_LINE.match(line):
-        return re.sub(r"\s*\{[^}]*\}\s*$", "", line) + f" {{#{anchor}}}"
+        return strip_attribute_list(line) + f" {{#{anchor}}}"
     match = re.match(r"^(\s*(?:\||[-*+]\s+|\d+[.)]\s+)?\s*)", line)
     prefix = match.group(1) if match else ""
     return f'{prefix}<span id="{anchor}" class="glossary-anchor"></span>{line[len(prefix) :]}'
@@ -418,7 +427,7 @@ def _link_target(text: str, lookup: dict[str, str]) -> str | None:
     return None
 
 
-def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220) -> RenderedGuide:
+def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220) -> RenderedGuide:
     """Render normalised guide text. Raises GuideError for structural problems."""
     warnings: list[str] = []
     lines = text.split("\n")
@@ -433,9 +442,9 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
     for number, line in enumerate(lines):
         if number in in_fence:
             continue
-        match = H1.match(line)
-        if match:
-            heading = _plain_text(_inline(re.sub(r"\s*\{[^}]*\}\s*$", "", match["title"])))
+        h1 = atx_heading(line) if line.startswith("#") else None
+        if h1 and h1[0] == 1 and h1[1]:
+            heading = _plain_text(_inline(strip_attribute_list(h1[1])))
             if heading.casefold().strip(" :") in (*SUMMARY_TITLES, "table of contents"):
                 # "# Executive Summary" opens some guides: a section, not the guide's name.
                 title = fallback_title
@@ -520,7 +529,7 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
             lines[number] = GLOSSARY_LINK.sub(link, line)
 
     md = _markdown()
-    body = md.convert("\n".join(lines))
+    body = md.convert(neutralize_markdown("\n".join(lines)))
     for index, rendered_terms in enumerate(block_terms):
         if index in inline_blocks:
             # Definitions for the in-place popover; the anchors live in the text itself.
@@ -602,6 +611,30 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
         content_hash=hashlib.sha256(f"{RENDERER_VERSION}\n{text}".encode()).hexdigest(),
         warnings=warnings,
     )
+
+
+def render_guide(
+    text: str,
+    *,
+    fallback_title: str,
+    words_per_minute: int = 220,
+    time_limit: float | None = None,
+) -> RenderedGuide:
+    """Render normalised guide text in a child process with a time limit (settings'
+    GUIDE_RENDER_SECONDS unless `time_limit` is given). Raises GuideError, and nothing else,
+    for a guide that cannot be rendered: a structural problem, too slow, too deeply nested."""
+    if time_limit is None:
+        time_limit = settings.GUIDE_RENDER_SECONDS
+    try:
+        return run_with_time_limit(
+            _render_guide,
+            text,
+            fallback_title=fallback_title,
+            words_per_minute=words_per_minute,
+            seconds=time_limit,
+        )
+    except RenderFailed as error:
+        raise GuideError(str(error)) from None
 
 
 def _rendered_term(parsed: ParsedTerm, position: int, seen: set[str]) -> RenderedTerm:
