@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import re
 import select
 import signal
 import time
@@ -40,8 +41,8 @@ MAX_INDENT = 80
 # Brackets and parentheses nested deeper than this are escaped.
 BRACKET_DEPTH = 8
 # Characters Python-Markdown may scan for the unmatched openers of one block, and in all.
-BLOCK_SCAN_BUDGET = 100_000
-TOTAL_SCAN_BUDGET = 2_000_000
+BLOCK_SCAN_BUDGET = 50_000
+TOTAL_SCAN_BUDGET = 1_000_000
 
 
 class RenderFailed(Exception):
@@ -66,7 +67,7 @@ def atx_heading(line: str) -> tuple[int, str] | None:
     if start > 3:
         return None
     end = start
-    while end < len(line) and line[end] == "#":
+    while end < len(line) and end - start < 7 and line[end] == "#":
         end += 1
     level = end - start
     if not 1 <= level <= 6:
@@ -116,8 +117,10 @@ def strip_attribute_list(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 _FENCE_CHARS = "`~"
+_CONTAINER_START = frozenset(" \t>-*+0123456789")
 _PAIRS = {"[": "]", "(": ")"}
 _CLOSERS = {"]": "[", ")": "("}
+_TAG_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/!?")
 
 
 def _fence_of(line: str) -> tuple[str, int, str] | None:
@@ -238,51 +241,78 @@ def _code_spans(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+_INTERESTING = re.compile(r"[\\\[\]()<>]")
+
+
 def _brackets(line: str) -> tuple[set[int], list[int]]:
-    """Positions to escape because they nest too deep, and openers left unmatched in the line."""
+    """Positions to escape because they nest too deep, and openers left unmatched in the line:
+    `[` and `(` without their closer, `<` starting a tag that has no `>` before the next `<`
+    (Python's HTML parser, which Python-Markdown uses, rescans the rest for each of those)."""
     escape: set[int] = set()
+    tags: list[int] = []
+    closes: list[int] = []
     stacks: dict[str, list[tuple[int, bool]]] = {"[": [], "(": []}
     spans = _code_spans(line) if "`" in line else []
     span_index = 0
-    position = 0
+    skip_to = 0
     length = len(line)
-    while position < length:
-        if span_index < len(spans) and position >= spans[span_index][0]:
-            position = spans[span_index][1]
+    for match in _INTERESTING.finditer(line):
+        position = match.start()
+        if position < skip_to:
+            continue
+        while span_index < len(spans) and spans[span_index][1] <= position:
             span_index += 1
+        if span_index < len(spans) and spans[span_index][0] <= position:
+            skip_to = spans[span_index][1]
             continue
         char = line[position]
         if char == "\\":
-            position += 2
-            continue
-        if char in _PAIRS:
+            skip_to = position + 2
+        elif char == "<":
+            if position + 1 < length and line[position + 1] in _TAG_START:
+                tags.append(position)
+        elif char == ">":
+            closes.append(position)
+        elif char in _PAIRS:
             stack = stacks[char]
             too_deep = len(stack) >= BRACKET_DEPTH
             stack.append((position, too_deep))
             if too_deep:
                 escape.add(position)
-        elif char in _CLOSERS:
+        else:
             stack = stacks[_CLOSERS[char]]
             if stack:
                 _opened, too_deep = stack.pop()
                 if too_deep:
                     escape.add(position)
-        position += 1
-    unmatched = sorted(
+    unmatched = [
         position for stack in stacks.values() for position, too_deep in stack if not too_deep
-    )
-    return escape, unmatched
+    ]
+    following = 0
+    for index, tag in enumerate(tags):
+        while following < len(closes) and closes[following] < tag:
+            following += 1
+        next_tag = tags[index + 1] if index + 1 < len(tags) else length
+        if following == len(closes) or closes[following] > next_tag:
+            unmatched.append(tag)
+    return escape, sorted(unmatched)
 
 
 def _escaped(line: str, positions: set[int]) -> str:
+    """`line` with a backslash before each bracket at `positions`; a `<` there becomes `&lt;`
+    (Markdown has no backslash escape for it)."""
     if not positions:
         return line
     parts: list[str] = []
     previous = 0
     for position in sorted(positions):
         parts.append(line[previous:position])
-        parts.append("\\")
-        previous = position
+        if line[position] == "<":
+            parts.append("&lt;")
+            previous = position + 1
+        else:
+            parts.append("\\")
+            previous = position
     parts.append(line[previous:])
     return "".join(parts)
 
@@ -293,7 +323,7 @@ def neutralize_markdown(text: str) -> str:
     Linear in the length of `text`; ordinary documents come back unchanged."""
     lines = text.split("\n")
     fenced = _fenced_lines(lines)
-    escapes: list[set[int]] = [set() for _ in lines]
+    escapes: dict[int, set[int]] = {}
     spent = 0
     block: list[tuple[int, list[int]]] = []
     block_chars = 0
@@ -304,7 +334,7 @@ def neutralize_markdown(text: str) -> str:
         cost = openers * block_chars
         if cost > BLOCK_SCAN_BUDGET or spent + cost > TOTAL_SCAN_BUDGET:
             for number, unmatched in block:
-                escapes[number].update(unmatched)
+                escapes.setdefault(number, set()).update(unmatched)
         else:
             spent += cost
 
@@ -313,15 +343,19 @@ def neutralize_markdown(text: str) -> str:
             close_block()
             block, block_chars = [], 0
             continue
-        line = lines[number] = _cap_containers(line)
-        if "[" in line or "(" in line:
+        if line[0] in _CONTAINER_START:
+            line = lines[number] = _cap_containers(line)
+        if "[" in line or "(" in line or "<" in line:
             too_deep, unmatched = _brackets(line)
-            escapes[number] = too_deep
+            if too_deep:
+                escapes[number] = too_deep
             if unmatched:
                 block.append((number, unmatched))
         block_chars += len(line) + 1
     close_block()
-    return "\n".join(_escaped(line, escapes[number]) for number, line in enumerate(lines))
+    for number, positions in escapes.items():
+        lines[number] = _escaped(lines[number], positions)
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,3 +431,40 @@ def run_with_time_limit[T](
     if result[0] == "ok":
         return result[1]  # type: ignore[no-any-return]
     raise RenderFailed(result[1])
+
+
+# --------------------------------------------------------------------------------------------
+# Mermaid
+# --------------------------------------------------------------------------------------------
+
+
+def strip_mermaid_config(source: str) -> str:
+    """A Mermaid diagram without the parts that configure Mermaid itself: `%%{init: …}%%` (and
+    every other `%%{…}%%` directive) and the `config:` of a YAML front matter. Through them a
+    diagram could set `themeCSS`, `fontFamily` or `securityLevel` and style the page; the page's
+    own configuration applies instead. A scan with str.find, linear in the source."""
+    parts: list[str] = []
+    position = 0
+    while (start := source.find("%%{", position)) >= 0:
+        parts.append(source[position:start])
+        end = source.find("}%%", start + 3)
+        if end < 0:
+            # Unterminated: drop the rest of its line.
+            line_end = source.find("\n", start)
+            position = len(source) if line_end < 0 else line_end
+        else:
+            position = end + 3
+    parts.append(source[position:])
+    source = "".join(parts)
+    lines = source.split("\n")
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].strip() == "---":
+        close = next((n for n in range(first + 1, len(lines)) if lines[n].strip() == "---"), None)
+        if close is not None:
+            # Front matter: only its title stays.
+            kept = [line for line in lines[first + 1 : close] if line.startswith("title:")]
+            if kept:
+                lines = [*lines[:first], "---", *kept, "---", *lines[close + 1 :]]
+            else:
+                lines = lines[:first] + lines[close + 1 :]
+    return "\n".join(lines)

@@ -20,13 +20,14 @@ from django.utils.text import slugify
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from apps.core.html import sanitize_html
+from apps.core.html import content_id, sanitize_html
 from apps.core.markdown_guard import (
     RenderFailed,
     atx_heading,
     neutralize_markdown,
     run_with_time_limit,
     strip_attribute_list,
+    strip_mermaid_config,
 )
 from apps.guides.glossary import GlossaryBlock, ParsedTerm, find_glossaries
 
@@ -90,9 +91,12 @@ STASH = re.compile(r"\x02wzxhzdk:\d+\x03")
 TAG = re.compile(r"<[^>]+>")
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 H2_SPLIT = re.compile(r'(?=<h[12] id="[^"]+")')
-TASK_MARKER = re.compile(r'<span class="task-box" id="taskbox-(?P<key>[0-9a-f]{16})"></span>')
+# The sanitiser gives the marker's id the content prefix (taskbox- ids belong to the page).
+TASK_MARKER = re.compile(
+    r'<span class="task-box" id="user-content-taskbox-(?P<key>[0-9a-f]{16})"></span>'
+)
 # Part of every content hash: bump it when rendering changes so the next import re-renders.
-RENDERER_VERSION = "6"
+RENDERER_VERSION = "7"
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
 
 
@@ -324,8 +328,9 @@ class _TaskExtension(Extension):
 
 
 def _mermaid_fence(source: str, language: str, css_class: str, options: Any, md: Any, **kw) -> str:
-    # Kept as text for Mermaid to render in the browser (securityLevel strict); escaped here.
-    return f'<pre class="mermaid">{html.escape(source)}</pre>'
+    # Kept as text for Mermaid to render in the browser (securityLevel strict); escaped here,
+    # and without init directives or front-matter config that would restyle the page.
+    return f'<pre class="mermaid">{html.escape(strip_mermaid_config(source))}</pre>'
 
 
 def _markdown() -> markdown.Markdown:
@@ -543,6 +548,9 @@ def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220
     body = TASK_MARKER.sub(lambda m: f"<!--task:{m['key']}-->" if m["key"] in keys else "", body)
     diagrams = body.count('<pre class="mermaid">')
 
+    for token in _flatten_toc(md.toc_tokens):
+        # The same id the sanitiser gave the heading.
+        token["id"] = content_id(token["id"])
     h2_tokens = [token for token in _flatten_toc(md.toc_tokens) if token["level"] <= 2]
     chunks = H2_SPLIT.split(body)
     intro, section_chunks = (chunks[0], chunks[1:]) if chunks else ("", [])
@@ -640,7 +648,8 @@ def render_guide(
 def _rendered_term(parsed: ParsedTerm, position: int, seen: set[str]) -> RenderedTerm:
     anchor = base = term_anchor(parsed.term)
     suffix = 2
-    while anchor in seen:
+    # An anchor the page uses itself ("term-popover") is numbered like a duplicate.
+    while anchor in seen or content_id(anchor) != anchor:
         anchor, suffix = f"{base}-{suffix}", suffix + 1
     seen.add(anchor)
     return RenderedTerm(
