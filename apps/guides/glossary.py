@@ -153,6 +153,7 @@ _GLOSSARY_WORD_RE = re.compile(
 # Term names and heading titles are short; the emphasis and link patterns below rescan the rest
 # of the text for every opener, so they only ever see this many characters.
 _INLINE_MAX_CHARS = 1000
+_EMPHASIS_MARKS = str.maketrans("", "", "*_`")
 # A bold label's closing "**" must come within this many characters.
 _LABEL_MAX_CHARS = 300
 
@@ -281,7 +282,9 @@ def _heading(line: str) -> _Heading | None:
 def _is_glossary_title(title: str) -> bool:
     # Headings such as "### **[Agent](#glossary) Commands**" only *link* to the
     # glossary; stripping link targets and attribute lists first means only
-    # visible text is considered.
+    # visible text is considered. Most headings do not contain the word at all.
+    if "glossar" not in title.translate(_EMPHASIS_MARKS).casefold():
+        return False
     return bool(_GLOSSARY_WORD_RE.search(_strip_inline(title)))
 
 
