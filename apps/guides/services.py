@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.core.html import sanitize_html
+from apps.core.markdown_guard import neutralize_markdown
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
@@ -199,7 +200,8 @@ def _intro_html(spec: TrackSpec) -> str:
         return ""
     import markdown
 
-    return sanitize_html(markdown.markdown(spec.intro_markdown, extensions=["extra"]))
+    intro = neutralize_markdown(spec.intro_markdown)
+    return sanitize_html(markdown.markdown(intro, extensions=["extra"]))
 
 
 def _guide_slug(spec: GuideSpec) -> str:

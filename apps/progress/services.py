@@ -213,15 +213,17 @@ def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
         )
     )
     to_write: list[TaskProgress] = []
-    headings: dict[int, str] = {}  # level -> normalised text of the headings above the line
+    # level -> text of the headings above the line, normalised only when an item needs them
+    headings: dict[int, str] = {}
     in_fence = False
     for line in text.splitlines():
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
         if not in_fence and (heading := atx_heading(line)) and heading[1]:
             level, heading_text = heading
-            headings = {n: h for n, h in headings.items() if n < level}
-            headings[level] = normalize_task_text(heading_text)
+            for deeper in [n for n in headings if n >= level]:
+                del headings[deeper]
+            headings[level] = heading_text
             continue
         task = task_line(line)
         if task is None or not task[0]:
@@ -237,7 +239,9 @@ def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
         if candidates is None:
             result.unmatched.append(task_text[:200])
             continue
-        match_item = _import_candidate_pick(candidates, headings=set(headings.values()))
+        match_item = _import_candidate_pick(
+            candidates, headings={normalize_task_text(h) for h in headings.values()}
+        )
         if match_item.pk in done_ids:
             result.unchanged += 1
         else:
