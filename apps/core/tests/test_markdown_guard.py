@@ -2,13 +2,14 @@
 stripping and content ids. No database: these are pure functions (and one fork)."""
 
 import os
+import re
 import time
 from pathlib import Path
 
 import markdown
 import pytest
 
-from apps.core.html import CONTENT_ID_PREFIX, content_id, sanitize_html
+from apps.core.html import CONTENT_ID_PREFIX, PAGE_ID_PREFIXES, content_id, sanitize_html
 from apps.core.markdown_guard import (
     MAX_NESTING,
     RenderFailed,
@@ -202,3 +203,43 @@ def test_content_ids_never_equal_a_page_id_and_links_follow():
     assert 'href="#user-content-guide-title"' in html
     assert content_id(content_id("main")) == CONTENT_ID_PREFIX + "main"
     assert sanitize_html(html) == html
+
+
+ROOT = Path(__file__).resolve().parents[3]
+HTML_ID = re.compile(r'<[a-z][^<>]*?\bid="([^"]*)"', re.IGNORECASE)
+SCRIPT_ID = re.compile(
+    r"""getElementById\(["']([^"']+)["']\)|querySelector(?:All)?\(["']#([\w-]+)"""
+)
+# Modules that build content's own ids (headings, terms, task markers), which are sanitised.
+CONTENT_BUILDERS = {"rendering.py", "glossary.py"}
+
+
+def page_ids() -> list[tuple[str, str]]:
+    found = []
+    sources = [*ROOT.joinpath("templates").rglob("*.html"), *ROOT.joinpath("apps").rglob("*.py")]
+    for path in sources:
+        if "tests" in path.parts or "migrations" in path.parts or path.name in CONTENT_BUILDERS:
+            continue
+        values = HTML_ID.findall(path.read_text())
+        # Patterns that read ids back out of stored HTML are not ids.
+        found += [(str(path), value) for value in values if not value.startswith("(?P")]
+    for path in ROOT.joinpath("static", "js").rglob("*.js"):
+        for match in SCRIPT_ID.finditer(path.read_text()):
+            found.append((str(path), match[1] or match[2]))
+    return found
+
+
+def test_every_id_the_pages_use_is_reserved_from_content():
+    ids = page_ids()
+    assert len(ids) > 40
+    for path, value in ids:
+        if "{" in value:
+            literal = value.split("{", 1)[0]
+            if not literal:
+                # Django form fields: auto ids are "id_<name>".
+                assert "id_for_label" in value, (path, value)
+                literal = "id_"
+            assert literal.startswith(PAGE_ID_PREFIXES), (path, value)
+        else:
+            assert content_id(value) != value, (path, value)
+        assert not value.startswith(CONTENT_ID_PREFIX), (path, value)
