@@ -548,9 +548,9 @@ def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220
     body = TASK_MARKER.sub(lambda m: f"<!--task:{m['key']}-->" if m["key"] in keys else "", body)
     diagrams = body.count('<pre class="mermaid">')
 
-    for token in _flatten_toc(md.toc_tokens):
+    for toc_token in _flatten_toc(md.toc_tokens):
         # The same id the sanitiser gave the heading.
-        token["id"] = content_id(token["id"])
+        toc_token["id"] = content_id(toc_token["id"])
     h2_tokens = [token for token in _flatten_toc(md.toc_tokens) if token["level"] <= 2]
     chunks = H2_SPLIT.split(body)
     intro, section_chunks = (chunks[0], chunks[1:]) if chunks else ("", [])
