@@ -97,6 +97,8 @@ TASK_MARKER = re.compile(
 )
 # Part of every content hash: bump it when rendering changes so the next import re-renders.
 RENDERER_VERSION = "7"
+# Term fields are rendered again outside the time-limited child (flashcards), so they are capped.
+TERM_FIELD_MAX_CHARS = 10_000
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
 
 
@@ -655,9 +657,9 @@ def _rendered_term(parsed: ParsedTerm, position: int, seen: set[str]) -> Rendere
     return RenderedTerm(
         anchor=anchor,
         term=parsed.term[:200],
-        description=parsed.description,
-        use_when=parsed.use_when,
-        like=parsed.like,
+        description=parsed.description[:TERM_FIELD_MAX_CHARS],
+        use_when=parsed.use_when[:TERM_FIELD_MAX_CHARS],
+        like=parsed.like[:TERM_FIELD_MAX_CHARS],
         position=position,
     )
 

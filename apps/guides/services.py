@@ -483,11 +483,15 @@ def _relative_links_resolve(*, label: str, guide: Guide | None = None) -> None:
 def milestones_sync(*, guide: Guide) -> None:
     """Give each current item of an overview guide its Milestone row: the heading it sits
     under and the phase, guide or exercise of the same repository it names."""
-    rendered = render_guide(
-        guide.markdown_source,
-        fallback_title=guide.title,
-        words_per_minute=settings.READING_WORDS_PER_MINUTE,
-    )
+    try:
+        rendered = render_guide(
+            guide.markdown_source,
+            fallback_title=guide.title,
+            words_per_minute=settings.READING_WORDS_PER_MINUTE,
+        )
+    except GuideError as error:  # it rendered a moment ago; a busy machine can hit the limit
+        logger.warning("milestones of %s not synced: %s", guide.source_path, error)
+        return
     heading_by_key = {task.key: task.heading for task in rendered.tasks}
     label = guide.source_path.split("/", 1)[0]
     tracks = [
