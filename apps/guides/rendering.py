@@ -96,7 +96,7 @@ TASK_MARKER = re.compile(
     r'<span class="task-box" id="user-content-taskbox-(?P<key>[0-9a-f]{16})"></span>'
 )
 # Part of every content hash: bump it when rendering changes so the next import re-renders.
-RENDERER_VERSION = "7"
+RENDERER_VERSION = "8"
 # Term fields are rendered again outside the time-limited child (flashcards), so they are capped.
 TERM_FIELD_MAX_CHARS = 10_000
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
