@@ -97,7 +97,7 @@ def test_line_parsers_are_linear_on_a_two_megabyte_line(case):
     task_line(text)
     strip_attribute_list(text)
     # The patterns these replace took 15 s on 2,000 spaces and grew cubically.
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2
 
 
 # The pre-pass
@@ -133,7 +133,7 @@ def test_prepass_caps_nesting_and_indentation():
 def test_prepass_is_fast_and_leaves_nothing_that_recurses(case):
     text = pathological_texts(20_000)[case]
     guarded, spent = timed(neutralize_markdown, text)
-    assert spent < 0.5
+    assert spent < 2  # about 15 ms of CPU; wall time on a busy machine varies
     try:
         markdown.Markdown(extensions=["extra", "sane_lists"]).convert(guarded)
     except RecursionError:  # pragma: no cover - the failure this guards against
