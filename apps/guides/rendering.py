@@ -98,7 +98,7 @@ TASK_MARKER = re.compile(
 # Part of every content hash: bump it when rendering changes so the next import re-renders.
 RENDERER_VERSION = "8"
 # Term fields are rendered again outside the time-limited child (flashcards), so they are capped.
-TERM_FIELD_MAX_CHARS = 10_000
+TERM_FIELD_MAX_CHARS = 5_000
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
 
 
@@ -369,9 +369,9 @@ def _markdown() -> markdown.Markdown:
 
 def _inline(md_text: str) -> str:
     """Render one glossary field (inline Markdown) to HTML without the wrapping paragraph."""
-    rendered = markdown.markdown(
-        neutralize_markdown(md_text), extensions=["extra"], output_format="html"
-    ).strip()
+    # Fields are one line (the glossary parser joins them); a newline could only start a block.
+    one_line = neutralize_markdown(md_text.replace("\n", " "))
+    rendered = markdown.markdown(one_line, extensions=["extra"], output_format="html").strip()
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return rendered
