@@ -35,8 +35,44 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 _IMG_SRC = re.compile(r"^(https?:|/|\.{0,2}/|[\w-])", re.IGNORECASE)
 
+# The ids the page templates, views and scripts give their own elements (and the prefixes of the
+# ones they build: `note-12`, `id_email`, `taskbox-<key>`). An id in content that equals one of
+# them, or starts with one of the prefixes, would shadow the page's element (a label, an htmx
+# target, the glossary popover), so content gets it as `user-content-<id>`, as GitHub does; a
+# test checks every id in templates/, static/js/ and the apps is covered here.
+CONTENT_ID_PREFIX = "user-content-"
+PAGE_IDS = frozenset(
+    {
+        "activity-title", "archived-title", "cards-title", "checklist-file", "content-main",
+        "continue-title", "data-title", "deck-add-template", "everything-title",
+        "glossary-guide", "glossary-q", "glossary-results", "guide-title", "hero-title", "main",
+        "memory-title", "milestones", "milestones-title", "my-notes", "my-notes-title",
+        "note-body", "note-body-errors", "note-exercise", "note-list", "note-section",
+        "notes-search-input", "others-title", "phases-title", "profile-title", "projects-title",
+        "reminders-panel", "review", "review-title", "search-page-input", "search-results",
+        "security-title", "settings-title", "site-search-input", "status-title", "study-title",
+        "term-popover", "term-popover-title", "time-error", "timezone-error", "timezone-list",
+        "unsubscribe-title", "uses-title", "weekdays-error",
+    }
+)  # fmt: skip
+PAGE_ID_PREFIXES = (
+    "id_", "letter-", "milestone-group-", "note-", "phase-", "shared-", "taskbox-", "track-",
+)  # fmt: skip
+
+
+def content_id(value: str) -> str:
+    """The id an element of content gets: `value`, unless a page element may use it."""
+    if value in PAGE_IDS or value.startswith(PAGE_ID_PREFIXES):
+        return CONTENT_ID_PREFIX + value
+    return value
+
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return content_id(value)
+    if tag == "a" and attribute == "href" and value.startswith("#"):
+        # In-page links follow the ids they point at.
+        return "#" + content_id(value[1:])
     # nh3 already rejects unsafe schemes; this also refuses protocol-relative image sources
     # ("//tracker.example/pixel") which would leak reads to a third party.
     if (

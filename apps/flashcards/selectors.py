@@ -310,12 +310,16 @@ def glossary_guides() -> list[Guide]:
     )
 
 
-_MARKUP = re.compile(r"[*_`>#]|\[([^\]]*)\]\([^)]*\)")
+# Bounded link text and target: an unbounded `[^\]]*` rescanned the rest of the text from every
+# `[`, quadratic on a run of them.
+_MARKUP = re.compile(r"[*_`>#]|\[([^\]]{0,500})\]\([^)]{0,2000}\)")
 
 
 def plain(text: str, limit: int = 160) -> str:
     """A definition's first words without Markdown markup, for lists."""
-    flat = _MARKUP.sub(lambda match: match.group(1) or "", text).replace("\n", " ").strip()
+    # The summary is the first words: a long definition's tail cannot reach it.
+    source = text[: limit * 25]
+    flat = _MARKUP.sub(lambda match: match.group(1) or "", source).replace("\n", " ").strip()
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from apps.core.markdown_guard import atx_heading
+
 __all__ = ["GlossaryBlock", "ParsedTerm", "find_glossaries"]
 
 
@@ -101,15 +103,13 @@ _NOT_TERMS = frozenset(
 # Line-level regular expressions
 # --------------------------------------------------------------------------
 
-_HEADING_RE = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<title>.*?))?(?:[ \t]+#+)?[ \t]*$")
 # Fences may be indented (inside list items), so any leading whitespace is
 # accepted; being lenient here only makes us ignore more, never less.
 _FENCE_RE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_TABLE_SEP_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_TABLE_SEP_CELL_RE = re.compile(r":?-{2,}:?")
 _THEMATIC_BREAK_RE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _BULLET_RE = re.compile(r"^(?P<indent>\s*)[-*+](?:[ \t]+|$)")
 _ORDERED_RE = re.compile(r"^\s*\d{1,3}[.)][ \t]+")
-_ATTR_SUFFIX_RE = re.compile(r"\s*\{[#.][^}]*\}\s*$")
 _LETTER_GROUP_RE = re.compile(r"^(?:[A-Za-z0-9#]|[A-Za-z0-9]\s*[-\u2013\u2014]\s*[A-Za-z0-9])$")
 
 # A bold name that must not itself contain "**"; this keeps
@@ -150,9 +150,43 @@ _GLOSSARY_WORD_RE = re.compile(
 # --------------------------------------------------------------------------
 
 
+# Term names and heading titles are short; the emphasis and link patterns below rescan the rest
+# of the text for every opener, so they only ever see this many characters.
+_INLINE_MAX_CHARS = 1000
+_EMPHASIS_MARKS = str.maketrans("", "", "*_`")
+# A bold label's closing "**" must come within this many characters.
+_LABEL_MAX_CHARS = 300
+
+
+def _strip_attr_suffix(text: str) -> str:
+    """Drop a trailing ``{#anchor}`` or ``{.class}`` attribute list (a scan, not a pattern:
+    ``\\s*`` around it backtracked quadratically on a long run of spaces)."""
+    stripped = text.rstrip()
+    opening = stripped.rfind("{")
+    if (
+        not stripped.endswith("}")
+        or opening < 0
+        or stripped[opening + 1 : opening + 2] not in ("#", ".")
+        or "}" in stripped[opening:-1]
+    ):
+        return text
+    return stripped[:opening].rstrip()
+
+
+def _is_table_separator(line: str) -> bool:
+    """``| --- | :-: |`` and friends, cell by cell (linear in the line)."""
+    row = line.strip()
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|"):
+        row = row[:-1]
+    cells = row.split("|")
+    return all(_TABLE_SEP_CELL_RE.fullmatch(cell.strip()) for cell in cells)
+
+
 def _strip_inline(text: str) -> str:
     """Reduce inline Markdown to plain text (for term names and headings)."""
-    text = _ATTR_SUFFIX_RE.sub("", text)
+    text = _strip_attr_suffix(text[:_INLINE_MAX_CHARS])
     text = _IMAGE_RE.sub(r"\1", text)
     text = _LINK_RE.sub(r"\1", text)
     text = _REF_LINK_RE.sub(r"\1", text)
@@ -239,16 +273,18 @@ class _Heading:
 
 
 def _heading(line: str) -> _Heading | None:
-    m = _HEADING_RE.match(line)
-    if not m:
+    parsed = atx_heading(line)
+    if parsed is None:
         return None
-    return _Heading(level=len(m.group("hashes")), title=(m.group("title") or "").strip())
+    return _Heading(level=parsed[0], title=parsed[1])
 
 
 def _is_glossary_title(title: str) -> bool:
     # Headings such as "### **[Agent](#glossary) Commands**" only *link* to the
     # glossary; stripping link targets and attribute lists first means only
-    # visible text is considered.
+    # visible text is considered. Most headings do not contain the word at all.
+    if "glossar" not in title.translate(_EMPHASIS_MARKS).casefold():
+        return False
     return bool(_GLOSSARY_WORD_RE.search(_strip_inline(title)))
 
 
@@ -273,6 +309,8 @@ def _label(line: str) -> _Label | None:
     bullet = _BULLET_RE.match(body)
     if bullet:
         body = body[bullet.end() :]
+    if not body.startswith("**") or not 2 < body.find("**", 2) <= _LABEL_MAX_CHARS:
+        return None
     m = _LABEL_COLON_INSIDE_RE.match(body) or _LABEL_SEP_OUTSIDE_RE.match(body)
     if m:
         return _Label(m.group("name"), m.group("value").strip(), False, bool(bullet), indent)
@@ -315,7 +353,7 @@ def _is_table_start(lines: list[str], i: int, stop: int) -> bool:
         i + 1 < stop
         and "|" in lines[i]
         and "|" in lines[i + 1]
-        and bool(_TABLE_SEP_RE.match(lines[i + 1]))
+        and _is_table_separator(lines[i + 1])
     )
 
 

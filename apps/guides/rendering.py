@@ -17,11 +17,20 @@ from typing import Any
 
 import ftfy
 import markdown
+from django.conf import settings
 from django.utils.text import slugify
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from apps.core.html import sanitize_html
+from apps.core.html import content_id, sanitize_html
+from apps.core.markdown_guard import (
+    RenderFailed,
+    atx_heading,
+    neutralize_markdown,
+    run_with_time_limit,
+    strip_attribute_list,
+    strip_mermaid_config,
+)
 from apps.guides.gfm import GfmExtension
 from apps.guides.glossary import GlossaryBlock, ParsedTerm, find_glossaries
 from apps.guides.mermaid_lint import mermaid_warnings
@@ -80,16 +89,20 @@ class RenderedGuide:
 
 
 FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-H1 = re.compile(r"^#\s+(?P<title>.+?)\s*#*\s*$")
 HEADING_LINE = re.compile(r"^#{1,6}\s")
 GLOSSARY_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\(#glossary\)", re.IGNORECASE)
 STASH = re.compile(r"\x02wzxhzdk:\d+\x03")
 TAG = re.compile(r"<[^>]+>")
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 H2_SPLIT = re.compile(r'(?=<h[12] id="[^"]+")')
-TASK_MARKER = re.compile(r'<span class="task-box" id="taskbox-(?P<key>[0-9a-f]{16})"></span>')
+# The sanitiser gives the marker's id the content prefix (taskbox- ids belong to the page).
+TASK_MARKER = re.compile(
+    r'<span class="task-box" id="user-content-taskbox-(?P<key>[0-9a-f]{16})"></span>'
+)
 # Part of every content hash: bump it when rendering changes so the next import re-renders.
-RENDERER_VERSION = "7"
+RENDERER_VERSION = "9"
+# Term fields are rendered again outside the time-limited child (flashcards), so they are capped.
+TERM_FIELD_MAX_CHARS = 5_000
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
 
 
@@ -330,8 +343,9 @@ class _TaskExtension(Extension):
 
 
 def _mermaid_fence(source: str, language: str, css_class: str, options: Any, md: Any, **kw) -> str:
-    # Kept as text for Mermaid to render in the browser (securityLevel strict); escaped here.
-    return f'<pre class="mermaid">{html.escape(source)}</pre>'
+    # Kept as text for Mermaid to render in the browser (securityLevel strict); escaped here,
+    # and without init directives or front-matter config that would restyle the page.
+    return f'<pre class="mermaid">{html.escape(strip_mermaid_config(source))}</pre>'
 
 
 def _markdown() -> markdown.Markdown:
@@ -386,12 +400,14 @@ def _inline(md_text: str) -> str:
     Cached: the flashcards render the same fields again right after the import."""
     if not _INLINE_MARKUP.search(md_text):
         return md_text
+    # Fields are one line (the glossary parser joins them); a newline could only start a block.
+    one_line = neutralize_markdown(md_text.replace("\n", " "))
     # One parser per thread, reset between fields: building one costs more than the field
     # (about a third of an import's time went to thousands of `markdown.markdown` calls).
     md = getattr(_inline_state, "md", None)
     if md is None:
         md = _inline_state.md = markdown.Markdown(extensions=["extra"], output_format="html")
-    rendered = md.reset().convert(md_text).strip()
+    rendered = md.reset().convert(one_line).strip()
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return rendered
@@ -405,7 +421,7 @@ def inline_html(md_text: str) -> str:
 
 def _with_anchor(line: str, anchor: str) -> str:
     if HEADING_LINE.match(line):
-        return re.sub(r"\s*\{[^}]*\}\s*$", "", line) + f" {{#{anchor}}}"
+        return strip_attribute_list(line) + f" {{#{anchor}}}"
     match = re.match(r"^(\s*(?:\||[-*+]\s+|\d+[.)]\s+)?\s*)", line)
     prefix = match.group(1) if match else ""
     return f'{prefix}<span id="{anchor}" class="glossary-anchor"></span>{line[len(prefix) :]}'
@@ -455,7 +471,7 @@ def _link_target(text: str, lookup: dict[str, str]) -> str | None:
     return None
 
 
-def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220) -> RenderedGuide:
+def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220) -> RenderedGuide:
     """Render normalised guide text. Raises GuideError for structural problems."""
     warnings: list[str] = []
     lines = text.split("\n")
@@ -471,9 +487,9 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
     for number, line in enumerate(lines):
         if number in in_fence:
             continue
-        match = H1.match(line)
-        if match:
-            heading = _plain_text(_inline(re.sub(r"\s*\{[^}]*\}\s*$", "", match["title"])))
+        h1 = atx_heading(line) if line.startswith("#") else None
+        if h1 and h1[0] == 1 and h1[1]:
+            heading = _plain_text(_inline(strip_attribute_list(h1[1])))
             if heading.casefold().strip(" :") in (*SUMMARY_TITLES, "table of contents"):
                 # "# Executive Summary" opens some guides: a section, not the guide's name.
                 title = fallback_title
@@ -560,7 +576,7 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
             lines[number] = GLOSSARY_LINK.sub(link, line)
 
     md = _markdown()
-    body = md.convert("\n".join(lines))
+    body = md.convert(neutralize_markdown("\n".join(lines)))
     for index, rendered_terms in enumerate(block_terms):
         if index in inline_blocks:
             # Definitions for the in-place popover; the anchors live in the text itself.
@@ -574,6 +590,9 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
     body = TASK_MARKER.sub(lambda m: f"<!--task:{m['key']}-->" if m["key"] in keys else "", body)
     diagrams = body.count('<pre class="mermaid">')
 
+    for toc_token in _flatten_toc(md.toc_tokens):
+        # The same id the sanitiser gave the heading.
+        toc_token["id"] = content_id(toc_token["id"])
     h2_tokens = [token for token in _flatten_toc(md.toc_tokens) if token["level"] <= 2]
     chunks = H2_SPLIT.split(body)
     intro, section_chunks = (chunks[0], chunks[1:]) if chunks else ("", [])
@@ -644,18 +663,43 @@ def render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220)
     )
 
 
+def render_guide(
+    text: str,
+    *,
+    fallback_title: str,
+    words_per_minute: int = 220,
+    time_limit: float | None = None,
+) -> RenderedGuide:
+    """Render normalised guide text in a child process with a time limit (settings'
+    GUIDE_RENDER_SECONDS unless `time_limit` is given). Raises GuideError, and nothing else,
+    for a guide that cannot be rendered: a structural problem, too slow, too deeply nested."""
+    if time_limit is None:
+        time_limit = settings.GUIDE_RENDER_SECONDS
+    try:
+        return run_with_time_limit(
+            _render_guide,
+            text,
+            fallback_title=fallback_title,
+            words_per_minute=words_per_minute,
+            seconds=time_limit,
+        )
+    except RenderFailed as error:
+        raise GuideError(str(error)) from None
+
+
 def _rendered_term(parsed: ParsedTerm, position: int, seen: set[str]) -> RenderedTerm:
     anchor = base = term_anchor(parsed.term)
     suffix = 2
-    while anchor in seen:
+    # An anchor the page uses itself ("term-popover") is numbered like a duplicate.
+    while anchor in seen or content_id(anchor) != anchor:
         anchor, suffix = f"{base}-{suffix}", suffix + 1
     seen.add(anchor)
     return RenderedTerm(
         anchor=anchor,
         term=parsed.term[:200],
-        description=parsed.description,
-        use_when=parsed.use_when,
-        like=parsed.like,
+        description=parsed.description[:TERM_FIELD_MAX_CHARS],
+        use_when=parsed.use_when[:TERM_FIELD_MAX_CHARS],
+        like=parsed.like[:TERM_FIELD_MAX_CHARS],
         position=position,
     )
 

@@ -28,6 +28,7 @@ from django.utils.text import slugify
 
 from apps.core import html as html_module
 from apps.core.html import sanitize_html
+from apps.core.markdown_guard import neutralize_markdown
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
@@ -354,7 +355,8 @@ def _intro_html(spec: TrackSpec) -> str:
         return ""
     import markdown
 
-    return sanitize_html(markdown.markdown(spec.intro_markdown, extensions=["extra"]))
+    intro = neutralize_markdown(spec.intro_markdown)
+    return sanitize_html(markdown.markdown(intro, extensions=["extra"]))
 
 
 def _moves_detect(
@@ -851,11 +853,15 @@ def _relative_links_resolve(
 def milestones_sync(*, guide: Guide) -> None:
     """Give each current item of an overview guide its Milestone row: the heading it sits
     under and the phase, guide or exercise of the same repository it names."""
-    rendered = render_guide(
-        guide.markdown_source,
-        fallback_title=guide.title,
-        words_per_minute=settings.READING_WORDS_PER_MINUTE,
-    )
+    try:
+        rendered = render_guide(
+            guide.markdown_source,
+            fallback_title=guide.title,
+            words_per_minute=settings.READING_WORDS_PER_MINUTE,
+        )
+    except GuideError as error:  # it rendered a moment ago; a busy machine can hit the limit
+        logger.warning("milestones of %s not synced: %s", guide.source_path, error)
+        return
     heading_by_key = {task.key: task.heading for task in rendered.tasks}
     label = guide.source_path.split("/", 1)[0]
     tracks = [

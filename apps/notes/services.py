@@ -3,16 +3,18 @@
 from typing import Any
 
 import markdown
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.core.html import sanitize_html
+from apps.core.markdown_guard import RenderFailed, neutralize_markdown, run_with_time_limit
 from apps.guides.models import Guide, Section, TaskItem
 from apps.notes.models import BODY_MAX_CHARS, Note
 
 
-def note_render_markdown(*, body_markdown: str) -> str:
+def _note_html(body_markdown: str) -> str:
     # A fresh instance per note: Markdown objects carry state (footnotes, stash) between calls.
     md = markdown.Markdown(
         extensions=["extra", "sane_lists", "pymdownx.superfences", "pymdownx.highlight"],
@@ -25,7 +27,23 @@ def note_render_markdown(*, body_markdown: str) -> str:
         },
         output_format="html",
     )
-    return sanitize_html(md.convert(body_markdown))
+    return sanitize_html(md.convert(neutralize_markdown(body_markdown)))
+
+
+def note_render_markdown(*, body_markdown: str) -> str:
+    """The note as safe HTML, rendered in a child process with a time limit
+    (NOTE_RENDER_SECONDS); a ValidationError on the body when it cannot be rendered."""
+    try:
+        return run_with_time_limit(_note_html, body_markdown, seconds=settings.NOTE_RENDER_SECONDS)
+    except RenderFailed as error:
+        raise ValidationError(
+            {
+                "body_markdown": (
+                    f"This note cannot be shown: {error}. Simplify the Markdown (long runs "
+                    "of brackets or deeply nested lists and quotes) and save again."
+                )
+            }
+        ) from None
 
 
 def _clean_body(body_markdown: str) -> str:

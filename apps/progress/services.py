@@ -6,7 +6,6 @@ the same row end in the same state instead of an IntegrityError.
 
 import datetime
 import difflib
-import re
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,14 +16,13 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.db import prepared_cursor
+from apps.core.markdown_guard import atx_heading, task_line
 from apps.guides.models import Guide, Section, TaskItem, Track
 from apps.guides.rendering import normalize_task_text
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
 
 ACTIVITY_KINDS = ("reads", "ticks", "reviews")
 IMPORT_SIMILARITY = 0.85
-CHECKED_LINE = re.compile(r"^\s*[-*+]\s+\[(?P<state>[xX ])\]\s+(?P<text>.+?)\s*$")
-HEADING_LINE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 
 
 def user_local_date(*, user: User, at: datetime.datetime | None = None) -> datetime.date:
@@ -216,20 +214,23 @@ def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
         )
     )
     to_write: list[TaskProgress] = []
-    headings: dict[int, str] = {}  # level -> normalised text of the headings above the line
+    # level -> text of the headings above the line, normalised only when an item needs them
+    headings: dict[int, str] = {}
     in_fence = False
     for line in text.splitlines():
         if line.lstrip().startswith(("```", "~~~")):
             in_fence = not in_fence
-        if not in_fence and (heading := HEADING_LINE.match(line)):
-            level = len(heading["hashes"])
-            headings = {n: h for n, h in headings.items() if n < level}
-            headings[level] = normalize_task_text(heading["text"])
+        if not in_fence and (heading := atx_heading(line)) and heading[1]:
+            level, heading_text = heading
+            for deeper in [n for n in headings if n >= level]:
+                del headings[deeper]
+            headings[level] = heading_text
             continue
-        match = CHECKED_LINE.match(line)
-        if not match or match["state"] == " ":
+        task = task_line(line)
+        if task is None or not task[0]:
             continue
-        normalized = normalize_task_text(match["text"])
+        task_text = task[1]
+        normalized = normalize_task_text(task_text)
         candidates = by_text.get(normalized)
         if candidates is None:
             close = difflib.get_close_matches(
@@ -237,9 +238,11 @@ def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
             )
             candidates = by_text[close[0]] if close else None
         if candidates is None:
-            result.unmatched.append(match["text"][:200])
+            result.unmatched.append(task_text[:200])
             continue
-        match_item = _import_candidate_pick(candidates, headings=set(headings.values()))
+        match_item = _import_candidate_pick(
+            candidates, headings={normalize_task_text(h) for h in headings.values()}
+        )
         if match_item.pk in done_ids:
             result.unchanged += 1
         else:

@@ -199,6 +199,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Learning Portal <portal@
 CONTENT_DIR = Path(env("CONTENT_DIR", default=str(BASE_DIR / "content")))
 GUIDE_MAX_BYTES = env.int("GUIDE_MAX_BYTES", default=2 * 1024 * 1024)
 READING_WORDS_PER_MINUTE = 220
+# Wall-clock limits on rendering one guide file (import, admin edit) and one note: the render
+# runs in a child process killed at the limit (apps/core/markdown_guard.py).
+GUIDE_RENDER_SECONDS = env.float("GUIDE_RENDER_SECONDS", default=4.0)
+NOTE_RENDER_SECONDS = env.float("NOTE_RENDER_SECONDS", default=1.5)
 # The admin's import page offers content/ plus these folders (for example a checked-out repo).
 GUIDE_IMPORT_PATHS = env.list("GUIDE_IMPORT_PATHS", default=[])
 GUIDE_UPLOAD_MAX_BYTES = env.int("GUIDE_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)

@@ -1,0 +1,470 @@
+"""Bounds on the work one piece of Markdown can cost, whatever it contains.
+
+Python-Markdown is not linear: every unmatched `[` (or `![`, `[^`, `](`) scans to the end of its
+block, so 20,000 of them cost minutes, and every nesting level (lists, quotes) is a level of
+Python recursion, so deep nesting raises RecursionError. Two layers keep rendering bounded:
+
+1. `neutralize_markdown`, a linear pre-pass over the source that changes only pathological
+   input: it escapes brackets and parentheses nested deeper than `BRACKET_DEPTH` and, once a
+   block's unmatched openers would cost more than a budget of scanning, those too (an escaped
+   `\\[` renders exactly like an unmatched `[`); it caps leading indentation and the container
+   markers (`>`, list bullets) opening one line, so nesting stays under `MAX_NESTING` levels.
+   Fenced code and code spans are left as written.
+2. `run_with_time_limit`, the backstop that does not depend on knowing every slow construct:
+   the render runs in a forked child that is killed at the deadline, and any exception in it
+   (RecursionError included) comes back as a `RenderFailed` with a reason.
+
+The line parsers here (`atx_heading`, `task_line`, `strip_attribute_list`) replace regular
+expressions with adjacent quantifiers over spaces, which backtracked cubically on a long line of
+spaces; they are plain scans.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import re
+import select
+import signal
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+# Container levels (quotes, list items) one line may open on top of its indentation. Python's
+# default recursion limit is reached near 150 levels; 16 is more than any document needs.
+MAX_NESTING = 16
+# Leading whitespace beyond this many columns (20 levels of four-space nesting) is cut.
+MAX_INDENT = 80
+# Brackets and parentheses nested deeper than this are escaped.
+BRACKET_DEPTH = 8
+# Characters Python-Markdown may scan for the unmatched openers of one block, and in all.
+BLOCK_SCAN_BUDGET = 50_000
+TOTAL_SCAN_BUDGET = 1_000_000
+
+
+class RenderFailed(Exception):
+    """The bounded call did not finish: it ran out of time, or raised; the message says which."""
+
+
+# --------------------------------------------------------------------------------------------
+# Line parsers
+# --------------------------------------------------------------------------------------------
+
+_SPACE = " \t"
+
+
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """`### Title ##` → (3, "Title"); None when the line is not an ATX heading.
+
+    Up to three leading spaces, one to six `#`, then a space or the end of the line; a closing
+    run of `#` preceded by a space is dropped, as in CommonMark."""
+    start = 0
+    while start < len(line) and start < 4 and line[start] == " ":
+        start += 1
+    if start > 3:
+        return None
+    end = start
+    while end < len(line) and end - start < 7 and line[end] == "#":
+        end += 1
+    level = end - start
+    if not 1 <= level <= 6:
+        return None
+    if end < len(line) and line[end] not in _SPACE:
+        return None
+    title = line[end:].strip(_SPACE)
+    without_closing = title.rstrip("#")
+    if without_closing != title and (not without_closing or without_closing[-1] in _SPACE):
+        title = without_closing.rstrip(_SPACE)
+    return level, title
+
+
+def task_line(line: str) -> tuple[bool, str] | None:
+    """`- [x] Text` → (True, "Text"); `- [ ] Text` → (False, "Text"); None for other lines."""
+    rest = line.lstrip()
+    if len(rest) < 2 or rest[0] not in "-*+" or rest[1] not in _SPACE:
+        return None
+    rest = rest[1:].lstrip(_SPACE)
+    if (
+        len(rest) < 4
+        or rest[0] != "["
+        or rest[2] != "]"
+        or rest[1] not in "xX "
+        or rest[3] not in _SPACE
+    ):
+        return None
+    text = rest[3:].strip()
+    if not text:
+        return None
+    return rest[1] in "xX", text
+
+
+def strip_attribute_list(text: str) -> str:
+    """Drop a trailing `{#anchor .class}` attribute list (and the spaces around it)."""
+    stripped = text.rstrip()
+    if not stripped.endswith("}"):
+        return text
+    opening = stripped.rfind("{")
+    if opening < 0 or "}" in stripped[opening:-1]:
+        return text
+    return stripped[:opening].rstrip()
+
+
+# --------------------------------------------------------------------------------------------
+# The pre-pass
+# --------------------------------------------------------------------------------------------
+
+_FENCE_CHARS = "`~"
+_CONTAINER_START = frozenset(" \t>-*+0123456789")
+_PAIRS = {"[": "]", "(": ")"}
+_CLOSERS = {"]": "[", ")": "("}
+_TAG_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/!?")
+
+
+def _fence_of(line: str) -> tuple[str, int, str] | None:
+    """(char, length, info) of a line that opens or closes a code fence."""
+    stripped = line.lstrip(_SPACE)
+    if len(stripped) < 3 or stripped[0] not in _FENCE_CHARS:
+        return None
+    char = stripped[0]
+    length = len(stripped) - len(stripped.lstrip(char))
+    if length < 3:
+        return None
+    info = stripped[length:]
+    if char == "`" and "`" in info:
+        return None
+    return char, length, info.strip()
+
+
+def _fenced_lines(lines: list[str]) -> list[bool]:
+    """Lines inside closed code fences (fences included); an unclosed fence is no fence."""
+    fences = [_fence_of(line) for line in lines]
+    # Longest closing fence of each character at or after each line: finds in O(1) whether an
+    # opening fence has a closing one at all, so no line is scanned twice.
+    longest: dict[str, list[int]] = {char: [0] * (len(lines) + 1) for char in _FENCE_CHARS}
+    for number in range(len(lines) - 1, -1, -1):
+        for char in _FENCE_CHARS:
+            longest[char][number] = longest[char][number + 1]
+        fence = fences[number]
+        if fence and not fence[2]:
+            longest[fence[0]][number] = max(longest[fence[0]][number], fence[1])
+    mask = [False] * len(lines)
+    number = 0
+    while number < len(lines):
+        fence = fences[number]
+        if fence is None or longest[fence[0]][number + 1] < fence[1]:
+            number += 1
+            continue
+        close = number + 1
+        while not (
+            (candidate := fences[close])
+            and candidate[0] == fence[0]
+            and candidate[1] >= fence[1]
+            and not candidate[2]
+        ):
+            close += 1
+        for inside in range(number, close + 1):
+            mask[inside] = True
+        number = close + 1
+    return mask
+
+
+def _cap_containers(line: str) -> str:
+    """Cut leading indentation to MAX_INDENT columns and escape the container marker that would
+    open level MAX_NESTING + 1 on this line."""
+    indent_end = len(line) - len(line.lstrip(_SPACE))
+    if indent_end and len(line[:indent_end].expandtabs(4)) > MAX_INDENT:
+        line = " " * MAX_INDENT + line[indent_end:]
+        indent_end = MAX_INDENT
+    position, depth = indent_end, 0
+    while position < len(line):
+        char = line[position]
+        marker_end = position
+        bullet = char in "-*+" and position + 1 < len(line) and line[position + 1] in _SPACE
+        if char == ">" or bullet:
+            marker_end = position + 1
+        elif char.isdigit():
+            digits_end = position
+            while (
+                digits_end < len(line) and digits_end - position < 10 and line[digits_end].isdigit()
+            ):
+                digits_end += 1
+            if (
+                digits_end < len(line)
+                and line[digits_end] in ".)"
+                and (digits_end + 1 == len(line) or line[digits_end + 1] in _SPACE)
+            ):
+                marker_end = digits_end + 1
+        if marker_end == position:
+            break
+        depth += 1
+        if depth > MAX_NESTING:
+            return line[:position] + "\\" + line[position:]
+        # Whitespace between markers counts too: cap it so it cannot nest code blocks.
+        after = marker_end
+        while after < len(line) and line[after] in _SPACE:
+            after += 1
+        if after - marker_end > 4:
+            line = line[:marker_end] + " " + line[after:]
+            after = marker_end + 1
+        position = after
+    return line
+
+
+def _code_spans(line: str) -> list[tuple[int, int]]:
+    """[start, end) of the code spans of one line: a backtick run closed by the next run of the
+    same length. Linear: each run looks up its partner in a table built right to left."""
+    runs: list[tuple[int, int]] = []
+    position = 0
+    while (position := line.find("`", position)) >= 0:
+        end = position
+        while end < len(line) and line[end] == "`":
+            end += 1
+        runs.append((position, end - position))
+        position = end
+    partner: list[int | None] = [None] * len(runs)
+    next_of_length: dict[int, int] = {}
+    for index in range(len(runs) - 1, -1, -1):
+        partner[index] = next_of_length.get(runs[index][1])
+        next_of_length[runs[index][1]] = index
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(runs):
+        closing = partner[index]
+        if closing is None:
+            index += 1
+            continue
+        spans.append((runs[index][0], runs[closing][0] + runs[closing][1]))
+        index = closing + 1
+    return spans
+
+
+_INTERESTING = re.compile(r"[\\\[\]()<>]")
+
+
+def _brackets(line: str) -> tuple[set[int], list[int]]:
+    """Positions to escape because they nest too deep, and openers left unmatched in the line:
+    `[` and `(` without their closer, `<` starting a tag that has no `>` before the next `<`
+    (Python's HTML parser, which Python-Markdown uses, rescans the rest for each of those)."""
+    escape: set[int] = set()
+    tags: list[int] = []
+    closes: list[int] = []
+    stacks: dict[str, list[tuple[int, bool]]] = {"[": [], "(": []}
+    spans = _code_spans(line) if "`" in line else []
+    span_index = 0
+    skip_to = 0
+    length = len(line)
+    for match in _INTERESTING.finditer(line):
+        position = match.start()
+        if position < skip_to:
+            continue
+        while span_index < len(spans) and spans[span_index][1] <= position:
+            span_index += 1
+        if span_index < len(spans) and spans[span_index][0] <= position:
+            skip_to = spans[span_index][1]
+            continue
+        char = line[position]
+        if char == "\\":
+            skip_to = position + 2
+        elif char == "<":
+            if position + 1 < length and line[position + 1] in _TAG_START:
+                tags.append(position)
+        elif char == ">":
+            closes.append(position)
+        elif char in _PAIRS:
+            stack = stacks[char]
+            too_deep = len(stack) >= BRACKET_DEPTH
+            stack.append((position, too_deep))
+            if too_deep:
+                escape.add(position)
+        else:
+            stack = stacks[_CLOSERS[char]]
+            if stack:
+                _opened, too_deep = stack.pop()
+                if too_deep:
+                    escape.add(position)
+    unmatched = [
+        position for stack in stacks.values() for position, too_deep in stack if not too_deep
+    ]
+    following = 0
+    for index, tag in enumerate(tags):
+        while following < len(closes) and closes[following] < tag:
+            following += 1
+        next_tag = tags[index + 1] if index + 1 < len(tags) else length
+        if following == len(closes) or closes[following] > next_tag:
+            unmatched.append(tag)
+    return escape, sorted(unmatched)
+
+
+def _escaped(line: str, positions: set[int]) -> str:
+    """`line` with a backslash before each bracket at `positions`; a `<` there becomes `&lt;`
+    (Markdown has no backslash escape for it)."""
+    if not positions:
+        return line
+    parts: list[str] = []
+    previous = 0
+    for position in sorted(positions):
+        parts.append(line[previous:position])
+        if line[position] == "<":
+            parts.append("&lt;")
+            previous = position + 1
+        else:
+            parts.append("\\")
+            previous = position
+    parts.append(line[previous:])
+    return "".join(parts)
+
+
+def neutralize_markdown(text: str) -> str:
+    """Return `text` with the constructs that make Python-Markdown slow or recursive defused.
+
+    Linear in the length of `text`; ordinary documents come back unchanged."""
+    lines = text.split("\n")
+    fenced = _fenced_lines(lines)
+    escapes: dict[int, set[int]] = {}
+    spent = 0
+    block: list[tuple[int, list[int]]] = []
+    block_chars = 0
+
+    def close_block() -> None:
+        nonlocal spent
+        openers = sum(len(unmatched) for _number, unmatched in block)
+        cost = openers * block_chars
+        if cost > BLOCK_SCAN_BUDGET or spent + cost > TOTAL_SCAN_BUDGET:
+            for number, unmatched in block:
+                escapes.setdefault(number, set()).update(unmatched)
+        else:
+            spent += cost
+
+    for number, line in enumerate(lines):
+        if fenced[number] or not line.strip():
+            close_block()
+            block, block_chars = [], 0
+            continue
+        if line[0] in _CONTAINER_START:
+            line = lines[number] = _cap_containers(line)
+        if "[" in line or "(" in line or "<" in line:
+            too_deep, unmatched = _brackets(line)
+            if too_deep:
+                escapes[number] = too_deep
+            if unmatched:
+                block.append((number, unmatched))
+        block_chars += len(line) + 1
+    close_block()
+    for number, positions in escapes.items():
+        lines[number] = _escaped(lines[number], positions)
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# The backstop
+# --------------------------------------------------------------------------------------------
+
+
+def run_with_time_limit[T](
+    function: Callable[..., T], *args: Any, seconds: float, **kwargs: Any
+) -> T:
+    """Call `function(*args, **kwargs)` in a forked child and return its (picklable) result.
+
+    The child is killed when `seconds` of wall-clock time have passed. RenderFailed is raised for
+    a timeout, for any exception in the child (its message is kept) and for a child that died.
+    A fork, not a thread: a thread cannot be stopped, and a regular expression in C holds the
+    interpreter until it finishes. Nothing in the child touches the database or open files: it
+    leaves with os._exit, so no atexit handler or connection teardown runs there."""
+    deadline = time.monotonic() + seconds
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12 warns about fork() in a process with threads (gunicorn, runserver). The
+        # child only computes and writes to a pipe, so no lock held by another thread matters.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
+        os.close(read_end)
+        code = 0
+        try:
+            try:
+                payload = pickle.dumps(("ok", function(*args, **kwargs)))
+            except RecursionError:
+                payload = pickle.dumps(("error", "it nests too deeply to render"))
+            except BaseException as error:
+                message = str(error) or type(error).__name__
+                payload = pickle.dumps(("error", message, type(error).__name__))
+                if not isinstance(error, Exception):
+                    traceback.print_exc()
+            view = memoryview(payload)
+            while view:
+                written = os.write(write_end, view)
+                view = view[written:]
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    timed_out = False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            ready, _, _ = select.select([read_end], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        if timed_out:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    if timed_out:
+        raise RenderFailed(f"it takes longer than the {seconds:g}-second limit to render")
+    if not chunks:
+        raise RenderFailed("the renderer stopped without a result (out of memory?)")
+    result = pickle.loads(b"".join(chunks))  # noqa: S301 - written by our own child process
+    if result[0] == "ok":
+        return result[1]  # type: ignore[no-any-return]
+    raise RenderFailed(result[1])
+
+
+# --------------------------------------------------------------------------------------------
+# Mermaid
+# --------------------------------------------------------------------------------------------
+
+
+def strip_mermaid_config(source: str) -> str:
+    """A Mermaid diagram without the parts that configure Mermaid itself: `%%{init: …}%%` (and
+    every other `%%{…}%%` directive) and the `config:` of a YAML front matter. Through them a
+    diagram could set `themeCSS`, `fontFamily` or `securityLevel` and style the page; the page's
+    own configuration applies instead. A scan with str.find, linear in the source."""
+    parts: list[str] = []
+    position = 0
+    while (start := source.find("%%{", position)) >= 0:
+        parts.append(source[position:start])
+        end = source.find("}%%", start + 3)
+        if end < 0:
+            # Unterminated: drop the rest of its line.
+            line_end = source.find("\n", start)
+            position = len(source) if line_end < 0 else line_end
+        else:
+            position = end + 3
+    parts.append(source[position:])
+    source = "".join(parts)
+    lines = source.split("\n")
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if first is not None and lines[first].strip() == "---":
+        close = next((n for n in range(first + 1, len(lines)) if lines[n].strip() == "---"), None)
+        if close is not None:
+            # Front matter: only its title stays.
+            kept = [line for line in lines[first + 1 : close] if line.startswith("title:")]
+            if kept:
+                lines = [*lines[:first], "---", *kept, "---", *lines[close + 1 :]]
+            else:
+                lines = lines[:first] + lines[close + 1 :]
+    return "\n".join(lines)

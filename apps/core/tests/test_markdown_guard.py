@@ -1,0 +1,245 @@
+"""The Markdown guard: linear line parsers, the pre-pass, the time-limited child, Mermaid config
+stripping and content ids. No database: these are pure functions (and one fork)."""
+
+import os
+import re
+import time
+from pathlib import Path
+
+import markdown
+import pytest
+
+from apps.core.html import CONTENT_ID_PREFIX, PAGE_ID_PREFIXES, content_id, sanitize_html
+from apps.core.markdown_guard import (
+    MAX_NESTING,
+    RenderFailed,
+    atx_heading,
+    neutralize_markdown,
+    run_with_time_limit,
+    strip_attribute_list,
+    strip_mermaid_config,
+    task_line,
+)
+from apps.core.tests.pathological import pathological_texts
+
+GUIDE_SIZE = 2 * 1024 * 1024
+CONTENT = Path(__file__).resolve().parents[3] / "content"
+
+
+def timed(function, *args):
+    started = time.monotonic()
+    result = function(*args)
+    return result, time.monotonic() - started
+
+
+# Line parsers: the same answers as the patterns they replace, in linear time.
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("# Title", (1, "Title")),
+        ("### Title ###", (3, "Title")),
+        ("## C#", (2, "C#")),
+        ("## Title #  ", (2, "Title")),
+        ("   # Indented", (1, "Indented")),
+        ("    # Code", None),
+        ("#NoSpace", None),
+        ("####### Seven", None),
+        ("#", (1, "")),
+        ("## ##", (2, "")),
+        ("#\tTab", (1, "Tab")),
+    ],
+)
+def test_atx_heading(line, expected):
+    assert atx_heading(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("- [x] Done", (True, "Done")),
+        ("  * [X]   Shout  ", (True, "Shout")),
+        ("+ [ ] Todo", (False, "Todo")),
+        ("- [x]", None),
+        ("- [y] No", None),
+        ("-[x] No", None),
+        ("1. [x] Ordered", None),
+    ],
+)
+def test_task_line(line, expected):
+    assert task_line(line) == expected
+
+
+def test_strip_attribute_list():
+    assert strip_attribute_list("Title {#anchor .big}  ") == "Title"
+    assert strip_attribute_list("Title {a} b") == "Title {a} b"
+    assert strip_attribute_list("Set {a}b}") == "Set {a}b}"
+    assert strip_attribute_list("Plain") == "Plain"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "a line of spaces",
+        "heading then spaces",
+        "heading with spaces and hashes",
+        "task then spaces",
+        "attribute list then spaces",
+        "one long word",
+        "run of '#'",
+    ],
+)
+def test_line_parsers_are_linear_on_a_two_megabyte_line(case):
+    text = pathological_texts(GUIDE_SIZE)[case]
+    started = time.monotonic()
+    atx_heading(text)
+    task_line(text)
+    strip_attribute_list(text)
+    # The patterns these replace took 15 s on 2,000 spaces and grew cubically.
+    assert time.monotonic() - started < 2
+
+
+# The pre-pass
+
+
+def test_prepass_leaves_the_bundled_curriculum_unchanged():
+    files = sorted(CONTENT.rglob("*.md"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert neutralize_markdown(text) == text, path
+
+
+def test_prepass_escapes_only_what_nests_too_deep_or_costs_too_much():
+    assert neutralize_markdown("[a](b) (c) `[` [d\ne]") == "[a](b) (c) `[` [d\ne]"
+    deep = "[" * 10 + "x" + "]" * 10
+    assert neutralize_markdown(deep) == "[" * 8 + "\\[\\[x\\]\\]" + "]" * 8
+    many = "[" * 20_000
+    assert neutralize_markdown(many) == "\\[" * 20_000
+    tags = "<a " * 5000
+    assert neutralize_markdown(tags) == "&lt;a " * 5000
+    assert neutralize_markdown("```\n" + many + "\n```") == "```\n" + many + "\n```"
+
+
+def test_prepass_caps_nesting_and_indentation():
+    quotes = neutralize_markdown("> " * 1000 + "x")
+    assert quotes.startswith("> " * MAX_NESTING + "\\>")
+    listed = neutralize_markdown(" " * 5000 + "- x")
+    assert listed == " " * 80 + "- x"
+
+
+@pytest.mark.parametrize("case", sorted(pathological_texts(100)))
+def test_prepass_is_fast_and_leaves_nothing_that_recurses(case):
+    text = pathological_texts(20_000)[case]
+    guarded, spent = timed(neutralize_markdown, text)
+    assert spent < 2  # about 15 ms of CPU; wall time on a busy machine varies
+    try:
+        markdown.Markdown(extensions=["extra", "sane_lists"]).convert(guarded)
+    except RecursionError:  # pragma: no cover - the failure this guards against
+        pytest.fail(f"{case}: RecursionError after the pre-pass")
+
+
+# The time-limited child
+
+
+def _slow(seconds: float) -> str:
+    time.sleep(seconds)
+    return "done"
+
+
+def _nest(depth: int) -> int:
+    return 1 if depth == 0 else 1 + _nest(depth - 1)
+
+
+def _fails() -> None:
+    raise ValueError("a reason a person can read")
+
+
+def test_child_returns_the_result_and_kills_on_the_deadline():
+    assert run_with_time_limit(_slow, 0, seconds=5) == "done"
+    started = time.monotonic()
+    with pytest.raises(RenderFailed, match=r"longer than the 0\.5-second limit"):
+        run_with_time_limit(_slow, 60, seconds=0.5)
+    assert time.monotonic() - started < 2
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+def test_child_errors_come_back_as_reasons():
+    with pytest.raises(RenderFailed, match="a reason a person can read"):
+        run_with_time_limit(_fails, seconds=5)
+    with pytest.raises(RenderFailed, match="nests too deeply"):
+        run_with_time_limit(_nest, 100_000, seconds=5)
+
+
+# Mermaid and ids
+
+
+def test_mermaid_init_directives_and_front_matter_config_are_stripped():
+    source = (
+        "---\ntitle: Flow\nconfig:\n  themeCSS: 'body{display:none}'\n---\n"
+        "%%{init: {'themeCSS': 'x', 'fontFamily': 'evil'}}%%\n"
+        "flowchart LR\n  %%{wrap}%%\n  A --> B\n%%{ init: {'theme'"
+    )
+    cleaned = strip_mermaid_config(source)
+    assert "themeCSS" not in cleaned and "fontFamily" not in cleaned and "%%{" not in cleaned
+    assert cleaned.startswith("---\ntitle: Flow\n---\n")
+    assert "A --> B" in cleaned
+    assert strip_mermaid_config("%%{" * 100_000) == ""
+
+
+def test_content_ids_never_equal_a_page_id_and_links_follow():
+    html = sanitize_html(
+        '<h2 id="guide-title">x</h2><div id="note-list"></div><p id="taskbox-0123456789abcdef">'
+        '</p><span id="id_email"></span><h3 id="queues">q</h3><a href="#guide-title">up</a>'
+        '<a href="#queues">q</a>'
+    )
+    assert 'id="user-content-guide-title"' in html
+    assert 'id="user-content-note-list"' in html
+    assert 'id="user-content-taskbox-0123456789abcdef"' in html
+    assert 'id="user-content-id_email"' in html
+    assert 'id="queues"' in html and 'href="#queues"' in html
+    assert 'href="#user-content-guide-title"' in html
+    assert content_id(content_id("main")) == CONTENT_ID_PREFIX + "main"
+    assert sanitize_html(html) == html
+
+
+ROOT = Path(__file__).resolve().parents[3]
+HTML_ID = re.compile(r'<[a-z][^<>]*?\bid="([^"]*)"', re.IGNORECASE)
+SCRIPT_ID = re.compile(
+    r"""getElementById\(["']([^"']+)["']\)|querySelector(?:All)?\(["']#([\w-]+)"""
+)
+# Modules that build content's own ids (headings, terms, task markers), which are sanitised.
+CONTENT_BUILDERS = {"rendering.py", "glossary.py"}
+
+
+def page_ids() -> list[tuple[str, str]]:
+    found = []
+    sources = [*ROOT.joinpath("templates").rglob("*.html"), *ROOT.joinpath("apps").rglob("*.py")]
+    for path in sources:
+        if "tests" in path.parts or "migrations" in path.parts or path.name in CONTENT_BUILDERS:
+            continue
+        values = HTML_ID.findall(path.read_text())
+        # Patterns that read ids back out of stored HTML are not ids.
+        found += [(str(path), value) for value in values if not value.startswith("(?P")]
+    for path in ROOT.joinpath("static", "js").rglob("*.js"):
+        for match in SCRIPT_ID.finditer(path.read_text()):
+            found.append((str(path), match[1] or match[2]))
+    return found
+
+
+def test_every_id_the_pages_use_is_reserved_from_content():
+    ids = page_ids()
+    assert len(ids) > 40
+    for path, value in ids:
+        if "{" in value:
+            literal = value.split("{", 1)[0]
+            if not literal:
+                # Django form fields: auto ids are "id_<name>".
+                assert "id_for_label" in value, (path, value)
+                literal = "id_"
+            assert literal.startswith(PAGE_ID_PREFIXES), (path, value)
+        else:
+            assert content_id(value) != value, (path, value)
+        assert not value.startswith(CONTENT_ID_PREFIX), (path, value)
