@@ -18,6 +18,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("guides", "0002_milestones"), ("core", "0002_contentgeneration")]
+    dependencies = [("guides", "0003_guide_source_hash_and_languages"), ("core", "0002_contentgeneration")]
 
     operations = [migrations.RunPython(create, drop)]
