@@ -15,6 +15,7 @@ from urllib.parse import unquote
 import cmarkgfm
 from cmarkgfm.cmark import Options
 
+from apps.core.markdown_guard import strip_mermaid_config
 from apps.guides.glossary import find_glossaries
 from apps.guides.rendering import RenderedGuide
 
@@ -121,7 +122,10 @@ class _Collector(HTMLParser):
             elif kind == "cell":
                 self._add("cell", _norm(text, 50))
             elif kind == "code":
-                self._add("code", _norm(text, 120))
+                # Deliberate: Mermaid's own configuration (`%%{init}%%`, front matter `config:`)
+                # is stripped from diagrams so they cannot restyle the page; compare both sides
+                # without it.
+                self._add("code", _norm(strip_mermaid_config(text), 120))
 
     def handle_data(self, data: str) -> None:
         if self.skip_depth is not None:

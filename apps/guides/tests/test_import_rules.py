@@ -209,7 +209,7 @@ def test_moved_and_renamed_files_keep_every_learners_progress(guide_repo, django
         }
     )
     guides_import(path=root)
-    learner = django_user_model.objects.create_user(username="ada", password="x")
+    learner = django_user_model.objects.create_user(email="ada@example.com", password="x")
     queues = Guide.objects.get(source_path="repo/queues.md")
     caching = Guide.objects.get(source_path="repo/caching.md")
     for item in TaskItem.objects.filter(guide__in=[queues, caching]):

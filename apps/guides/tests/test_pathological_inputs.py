@@ -195,9 +195,7 @@ def test_content_ids_stay_clear_of_page_ids_and_links_keep_working():
 @pytest.mark.django_db
 def test_guide_page_has_one_element_per_page_id(client, guide_repo, django_user_model):
     guides_import(path=guide_repo({"reserved.md": RESERVED}))
-    user = django_user_model.objects.create_user(
-        username="ids@example.com", email="ids@example.com", password="pw-12345678"
-    )
+    user = django_user_model.objects.create_user(email="ids@example.com", password="pw-12345678")
     client.force_login(user)
     guide = Guide.objects.get()
     page = client.get(guide.get_absolute_url()).content.decode()
