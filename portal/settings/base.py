@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.guides",
     "apps.progress",
     "apps.notes",
+    "apps.search",
     "apps.flashcards",
     "apps.reminders",
 ]

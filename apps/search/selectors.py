@@ -1,0 +1,384 @@
+"""Search reads: one ranked list of guides, sections, glossary terms and the user's own notes.
+
+A query runs in at most four statements: what the words are (stop word, known, being typed),
+corrections for the unknown ones (pg_trgm over the vocabulary, then edit distance), the ranked
+entries with snippets for the shown rows only, and the user's notes.
+"""
+
+import html
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.urls import reverse
+
+from apps.guides.models import Guide
+from apps.notes.models import Note
+from apps.search.models import SearchEntry, SearchWord
+
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 8
+MAX_WORD_CHARS = 60
+WORD = re.compile(r"[^\W_]+")
+# Joiners people type between the things they compare; a match on them says nothing.
+EXTRA_STOP_WORDS = frozenset({"vs", "versus", "v", "eg", "ie", "etc", "e", "g"})
+KINDS = ("guide", "section", "term", "note")
+KIND_LABELS = {"guide": "Guide", "section": "Section", "term": "Glossary", "note": "Your note"}
+# ts_rank weights for D, C, B, A: title 1.0, summary/definition 0.4, headings above 0.2, text 0.1.
+RANK_WEIGHTS = "{0.1,0.2,0.4,1.0}"
+HEADLINE = (
+    "StartSel=\u27e6, StopSel=\u27e7, MaxWords=28, MinWords=12, MaxFragments=2, "
+    "FragmentDelimiter=\" … \", ShortWord=2"
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of the query as it is searched: a word, a prefix, or a split compound."""
+
+    typed: str
+    lexemes: tuple[str, ...]
+    prefix: bool = False
+
+    def tsquery(self) -> str:
+        star = ":*" if self.prefix else ""
+        parts = [f"'{lexeme}'{star}" for lexeme in self.lexemes]  # letters and digits only
+        return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+
+    @property
+    def shown(self) -> str:
+        return " ".join(self.lexemes)
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    title: str
+    url: str
+    context: str
+    snippet: str
+    score: float
+    matched: int
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
+class SearchPage:
+    query: str
+    kind: str = ""
+    terms: Sequence[Term] = ()
+    corrected: bool = False
+    partial: bool = False
+    unknown: Sequence[str] = ()
+    hits: list[Hit] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def searched(self) -> str:
+        return " ".join(term.shown for term in self.terms)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def shown_total(self) -> int:
+        return self.counts.get(self.kind, 0) if self.kind else self.total
+
+
+def query_words(raw: str) -> list[str]:
+    """Lower-case words of letters and digits; operators, punctuation and NUL bytes are
+    separators. Bounded before any work, so a 10 KB query costs what a 200-character one does."""
+    text = raw[: MAX_QUERY_CHARS * 4].replace("\x00", " ")[:MAX_QUERY_CHARS]
+    words = [w[:MAX_WORD_CHARS] for w in WORD.findall(text.casefold())]
+    return [w for w in words if w not in EXTRA_STOP_WORDS][:MAX_WORDS]
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (adjacent transpositions count once), stopped past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _visible_guides_sql() -> str:
+    guide = Guide._meta.db_table
+    return f"SELECT id FROM {guide} WHERE is_published AND NOT is_archived"
+
+
+def _word_facts(words: list[str]) -> dict[str, tuple[bool, bool, bool]]:
+    """word → (stop word, in the vocabulary, starts a vocabulary word)."""
+    vocabulary = SearchWord._meta.db_table
+    sql = f"""
+        WITH visible AS ({_visible_guides_sql()})
+        SELECT q.w,
+               to_tsvector('english', q.w) = ''::tsvector,
+               EXISTS (SELECT 1 FROM {vocabulary} s WHERE s.word = q.w
+                       AND s.guide_id IN (SELECT id FROM visible)),
+               length(q.w) >= 3 AND EXISTS (
+                   SELECT 1 FROM {vocabulary} s WHERE s.word LIKE q.w || '%%'
+                   AND s.guide_id IN (SELECT id FROM visible))
+        FROM unnest(%s::text[]) AS q(w)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [sorted(set(words))])
+        return {w: (stop, known, starts) for w, stop, known, starts in cursor.fetchall()}
+
+
+def _splits(word: str) -> list[tuple[str, str]]:
+    return [(word[:i], word[i:]) for i in range(3, len(word) - 2)] if len(word) >= 6 else []
+
+
+def _corrections(unknown: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each unknown word → the nearest vocabulary word (or two words it runs together), or
+    nothing when no word is near enough. Trigram similarity finds candidates through the index;
+    edit distance decides, so an unrelated word that shares a few trigrams is never taken."""
+    if not unknown:
+        return {}
+    vocabulary = SearchWord._meta.db_table
+    parts = sorted({part for word in unknown for pair in _splits(word) for part in pair})
+    sql = f"""
+        WITH visible AS ({_visible_guides_sql()})
+        SELECT q.w, c.word, c.guides, c.sim
+        FROM unnest(%s::text[]) AS q(w)
+        CROSS JOIN LATERAL (
+            SELECT n.word, count(*) AS guides, max(n.sim) AS sim
+            FROM (SELECT s.word, similarity(s.word, q.w) AS sim FROM {vocabulary} s
+                  WHERE s.guide_id IN (SELECT id FROM visible)
+                  ORDER BY s.word <-> q.w LIMIT 60) n
+            GROUP BY n.word
+        ) c
+        UNION ALL
+        SELECT DISTINCT NULL, s.word, 0, 0 FROM {vocabulary} s
+        WHERE s.word = ANY(%s::text[]) AND s.guide_id IN (SELECT id FROM visible)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [unknown, parts])
+        rows = cursor.fetchall()
+    known_parts = {word for typed, word, _, _ in rows if typed is None}
+    chosen: dict[str, tuple[str, ...]] = {}
+    for word in unknown:
+        limit = 1 if len(word) <= 5 else 2
+        best: tuple[int, int, float, str] | None = None
+        for typed, candidate, guides, sim in rows:
+            if typed != word or len(candidate) < 3:
+                continue
+            distance = edit_distance(word, candidate, limit)
+            if distance > limit:
+                continue
+            key = (distance, -guides, -sim, candidate)
+            if best is None or key < best:
+                best = key
+        split = next(
+            (pair for pair in _splits(word) if pair[0] in known_parts and pair[1] in known_parts),
+            None,
+        )
+        if best is not None and (best[0] == 1 or split is None):
+            chosen[word] = (best[3],)
+        elif split is not None:
+            chosen[word] = split
+    return chosen
+
+
+def query_terms(words: list[str], *, correct: bool = True) -> tuple[list[Term], list[str], bool]:
+    """The terms to search, the words nothing in the library contains, and whether any word
+    was corrected."""
+    facts = _word_facts(words) if words else {}
+    content = [w for w in words if not facts[w][0]]
+    unknown = [w for w in content if not facts[w][1]]
+    last = words[-1] if words else ""
+    typing = {w for w in unknown if w == last and facts[w][2]}
+    fixes = _corrections([w for w in unknown if w not in typing and 4 <= len(w) <= 30]) if correct else {}
+    terms: list[Term] = []
+    missing: list[str] = []
+    for word in dict.fromkeys(content):
+        if word in typing:
+            terms.append(Term(word, (word,), prefix=True))
+        elif word in fixes:
+            terms.append(Term(word, fixes[word]))
+        elif word in unknown:
+            missing.append(word)
+        else:
+            terms.append(Term(word, (word,)))
+    return terms, missing, bool(fixes)
+
+
+def _url(slug: str, anchor: str) -> str:
+    url = reverse("guides:guide", kwargs={"slug": slug})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _needed(count: int) -> int:
+    """How many words a partial match must have: most of them, and never a single one."""
+    return max(2, math.ceil(count * 2 / 3))
+
+
+def _entries(
+    *, terms: Sequence[Term], phrase: str, kind: str, limit: int, partial: bool
+) -> tuple[list[Hit], dict[str, int]]:
+    entry, guide = SearchEntry._meta.db_table, Guide._meta.db_table
+    joiner = " | " if partial else " & "
+    tsquery = joiner.join(term.tsquery() for term in terms)
+    each = [term.tsquery() for term in terms]
+    needed = _needed(len(terms)) if partial else len(terms)
+    kinds = [kind] if kind else list(KINDS)
+    sql = f"""
+        WITH q AS (SELECT to_tsquery('english', %(tsquery)s) AS query,
+                          to_tsquery('english', %(all)s) AS every),
+        matched AS (
+            SELECT e.id, e.kind, e.title, e.context, e.anchor, e.body, g.slug,
+                   (SELECT count(*) FROM unnest(%(each)s::text[]) AS w(t)
+                    WHERE e.search_vector @@ to_tsquery('english', w.t)) AS words,
+                   ts_rank('{RANK_WEIGHTS}', e.search_vector, q.query)
+                   + CASE WHEN ts_filter(e.search_vector, '{{a}}') @@ q.every THEN 1 ELSE 0 END
+                   + CASE WHEN lower(e.title) = %(phrase)s
+                            OR lower(e.title) LIKE %(phrase)s || ' (%%' THEN 1 ELSE 0 END
+                   + CASE e.kind WHEN 'term' THEN 0.1 WHEN 'guide' THEN 0.05 ELSE 0 END
+                   AS score
+            FROM {entry} e JOIN {guide} g ON g.id = e.guide_id, q
+            WHERE e.search_vector @@ q.query AND g.is_published AND NOT g.is_archived
+        ),
+        counted AS (
+            SELECT *, count(*) OVER (PARTITION BY kind) AS of_kind FROM matched
+            WHERE words >= %(needed)s
+        ),
+        ranked AS (
+            SELECT *, jsonb_object_agg(kind, of_kind) OVER () AS counts FROM counted
+        ),
+        top AS (
+            SELECT * FROM ranked WHERE kind = ANY(%(kinds)s)
+            ORDER BY words DESC, score DESC, id LIMIT %(limit)s
+        )
+        SELECT top.kind, top.title, top.context, top.anchor, top.slug, top.score, top.words,
+               c.counts, ts_headline('english', top.body, (SELECT query FROM q), %(headline)s)
+        FROM (SELECT counts FROM ranked LIMIT 1) c LEFT JOIN top ON true
+        ORDER BY top.words DESC, top.score DESC, top.id
+    """
+    params: dict[str, Any] = {
+        "tsquery": tsquery, "all": " & ".join(each), "each": each, "phrase": phrase,
+        "needed": needed, "kinds": kinds, "limit": limit, "headline": HEADLINE,
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    hits = [
+        Hit(
+            kind=kind_,
+            title=title,
+            url=_url(slug, anchor),
+            context=context,
+            snippet=snippet_text,
+            score=float(score),
+            matched=words,
+        )
+        for kind_, title, context, anchor, slug, score, words, _, snippet_text in rows
+        if kind_ is not None
+    ]
+    counts = json.loads(rows[0][7]) if rows else {}
+    return hits, counts
+
+
+def _notes(
+    *, user: Any, terms: Sequence[Term], limit: int, partial: bool
+) -> tuple[list[Hit], int]:
+    joiner = " | " if partial else " & "
+    tsquery = joiner.join(term.tsquery() for term in terms)
+    each = [term.tsquery() for term in terms]
+    needed = _needed(len(terms)) if partial else len(terms)
+    sql = f"""
+        WITH q AS (SELECT to_tsquery('english', %(tsquery)s) AS query),
+        matched AS (
+            SELECT n.id, n.body_html, n.section_anchor, g.slug, g.title AS guide_title,
+                   (SELECT count(*) FROM unnest(%(each)s::text[]) AS w(t)
+                    WHERE n.search_vector @@ to_tsquery('english', w.t)) AS words,
+                   ts_rank('{RANK_WEIGHTS}', n.search_vector, q.query) AS score
+            FROM {Note._meta.db_table} n JOIN {Guide._meta.db_table} g ON g.id = n.guide_id, q
+            WHERE n.user_id = %(user)s AND n.search_vector @@ q.query
+              AND g.is_published AND NOT g.is_archived
+        ),
+        top AS (
+            SELECT *, count(*) OVER () AS total FROM matched WHERE words >= %(needed)s
+            ORDER BY words DESC, score DESC, id DESC LIMIT %(limit)s
+        )
+        SELECT id, section_anchor, slug, guide_title, score, words, total,
+               ts_headline('english',
+                   regexp_replace(regexp_replace(body_html, '<pre.*?</pre>', ' ', 'gs'),
+                                  '<[^>]*>', ' ', 'g'),
+                   (SELECT query FROM q), %(headline)s)
+        FROM top ORDER BY words DESC, score DESC, id DESC
+    """
+    params: dict[str, Any] = {
+        "tsquery": tsquery, "each": each, "user": user.pk, "needed": needed,
+        "limit": limit, "headline": HEADLINE,
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    hits = []
+    for _, anchor, slug, guide_title, score, words, _, snippet_text in rows:
+        text = html.unescape(snippet_text)
+        title = re.sub(r"[\u27e6\u27e7]", "", text).split(" … ")[0][:80]
+        hits.append(
+            Hit(
+                kind="note", title=title, url=_url(slug, anchor), context=guide_title, snippet=text, score=float(score), matched=words,
+            )  # fmt: skip
+        )
+    return hits, (rows[0][6] if rows else 0)
+
+
+def search(
+    *, query: str, user: Any = None, kind: str = "", limit: int = 20, correct: bool = True
+) -> SearchPage:
+    """Everything the results page and the as-you-type dropdown show for a query."""
+    kind = kind if kind in KINDS else ""
+    words = query_words(query)
+    page = SearchPage(query=query.replace("\x00", "")[:MAX_QUERY_CHARS].strip(), kind=kind)
+    if not words:
+        if page.query:
+            page.message = "Type a word to search for: punctuation and operators alone match nothing."
+        return page
+    terms, missing, corrected = query_terms(words, correct=correct)
+    page.terms, page.unknown, page.corrected = terms, missing, corrected
+    if not terms or len(missing) >= len(terms):
+        # A word no guide contains, and nothing close: an honest empty result, not noise.
+        return page
+    signed_in = user is not None and user.is_authenticated
+    phrase = " ".join(term.shown for term in terms)
+    for partial in (False, True):
+        if partial and (len(terms) + len(missing) < 3 or len(terms) < 2):
+            break
+        hits: list[Hit] = []
+        counts: dict[str, int] = {}
+        if kind != "note":
+            hits, counts = _entries(
+                terms=terms, phrase=phrase, kind=kind, limit=limit, partial=partial
+            )
+        if signed_in and kind in ("", "note"):
+            notes, total = _notes(user=user, terms=terms, limit=limit, partial=partial)
+            if total:
+                counts["note"] = total
+            hits = sorted([*hits, *notes], key=lambda h: (-h.matched, -h.score))[:limit]
+        if counts:
+            page.hits, page.counts, page.partial = hits, counts, partial or bool(missing)
+            return page
+    return page
