@@ -1,27 +1,11 @@
 """Reads for the guide library. Every page runs a fixed number of queries."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from apps.guides.models import GlossaryTerm, Guide, Section, Track
+from apps.guides.models import Guide, Track
 from apps.guides.rendering import SUMMARY_TITLES
-
-# Matches are wrapped in rare brackets, not tags: snippets are escaped text (see the
-# `snippet` template filter), which then turns these brackets into <mark>.
-HEADLINE_OPTIONS: dict[str, Any] = {
-    "config": "english",
-    "start_sel": "\u27e6",
-    "stop_sel": "\u27e7",
-    "max_words": 30,
-    "min_words": 12,
-    "max_fragments": 2,
-    "fragment_delimiter": " … ",
-}
-
 
 def guide_visible_list() -> QuerySet[Guide]:
     return Guide.objects.filter(is_published=True, is_archived=False)
@@ -80,64 +64,3 @@ def guide_neighbours(*, guide: Guide) -> Neighbours:
     following = ordered[index + 1] if index + 1 < len(ordered) else None
     return Neighbours(previous, following, siblings)
 
-
-@dataclass(frozen=True)
-class SearchResults:
-    query: str
-    guides: Sequence[Guide]
-    sections: Sequence[Section]
-    terms: Sequence[GlossaryTerm]
-
-    @property
-    def total(self) -> int:
-        return len(self.guides) + len(self.sections) + len(self.terms)
-
-
-def library_search(*, query: str, limit: int = 20) -> SearchResults:
-    """Ranked PostgreSQL full-text search over guides, sections and glossary terms."""
-    query = query.strip()[:200]
-    if not query:
-        return SearchResults(query, [], [], [])
-    search = SearchQuery(query, search_type="websearch", config="english")
-
-    guides = list(
-        guide_visible_list()
-        .filter(search_vector=search)
-        .annotate(
-            rank=SearchRank(F("search_vector"), search),
-            snippet=SearchHeadline("summary_text", search, **HEADLINE_OPTIONS),
-        )
-        .only("slug", "title")
-        .order_by("-rank", "title")[:5]
-    )
-    sections = list(
-        Section.objects.filter(
-            search_vector=search,
-            is_archived=False,
-            guide__is_published=True,
-            guide__is_archived=False,
-        )
-        .select_related("guide")
-        .annotate(
-            rank=SearchRank(F("search_vector"), search),
-            snippet=SearchHeadline("text", search, **HEADLINE_OPTIONS),
-        )
-        .only("anchor", "title", "guide__slug", "guide__title")
-        .order_by("-rank", "title")[:limit]
-    )
-    terms = list(
-        GlossaryTerm.objects.filter(
-            search_vector=search,
-            is_archived=False,
-            guide__is_published=True,
-            guide__is_archived=False,
-        )
-        .select_related("guide")
-        .annotate(
-            rank=SearchRank(F("search_vector"), search),
-            snippet=SearchHeadline("description", search, **HEADLINE_OPTIONS),
-        )
-        .only("anchor", "term", "guide__slug", "guide__title")
-        .order_by("-rank", "term")[:limit]
-    )
-    return SearchResults(query, guides, sections, terms)

@@ -90,6 +90,11 @@ class SearchPage:
         return sum(self.counts.values())
 
     @property
+    def filters(self) -> list[tuple[str, str, int]]:
+        """(kind, label, count) of the kinds that have results, in a fixed order."""
+        return [(k, KIND_LABELS[k], self.counts[k]) for k in KINDS if self.counts.get(k)]
+
+    @property
     def shown_total(self) -> int:
         return self.counts.get(self.kind, 0) if self.kind else self.total
 
@@ -223,6 +228,22 @@ def query_terms(words: list[str], *, correct: bool = True) -> tuple[list[Term], 
     return terms, missing, bool(fixes)
 
 
+# ts_headline parses all the text it is given; a section can be 24 KB. It gets the stretch
+# around the first place a query word (or its stem-like prefix) appears.
+WINDOW = """substr({text}, greatest(1, coalesce((
+    SELECT min(p) FROM (SELECT strpos(lower({text}), n) AS p FROM unnest(%(needles)s::text[]) n) x
+    WHERE p > 0), 1) - 200), 1200)"""
+
+
+# How many of the query's words an entry has, for partial matches.
+WORDS_MATCHED = """(SELECT count(*) FROM unnest(%(each)s::text[]) AS w(t)
+                    WHERE {vector} @@ to_tsquery('english', w.t))"""
+
+
+def _needles(terms: Sequence[Term]) -> list[str]:
+    return [w[: max(4, len(w) - 3)] for term in terms for w in term.lexemes]
+
+
 def _url(slug: str, anchor: str) -> str:
     url = reverse("guides:guide", kwargs={"slug": slug})
     return f"{url}#{anchor}" if anchor else url
@@ -247,8 +268,8 @@ def _entries(
                           to_tsquery('english', %(all)s) AS every),
         matched AS (
             SELECT e.id, e.kind, e.title, e.context, e.anchor, e.body, g.slug,
-                   (SELECT count(*) FROM unnest(%(each)s::text[]) AS w(t)
-                    WHERE e.search_vector @@ to_tsquery('english', w.t)) AS words,
+                   {WORDS_MATCHED.format(vector="e.search_vector") if partial else "%(needed)s"}
+                   AS words,
                    ts_rank('{RANK_WEIGHTS}', e.search_vector, q.query)
                    + CASE WHEN ts_filter(e.search_vector, '{{a}}') @@ q.every THEN 1 ELSE 0 END
                    + CASE WHEN lower(e.title) = %(phrase)s
@@ -270,13 +291,15 @@ def _entries(
             ORDER BY words DESC, score DESC, id LIMIT %(limit)s
         )
         SELECT top.kind, top.title, top.context, top.anchor, top.slug, top.score, top.words,
-               c.counts, ts_headline('english', top.body, (SELECT query FROM q), %(headline)s)
+               c.counts, ts_headline('english', {WINDOW.format(text="top.body")},
+                                     (SELECT query FROM q), %(headline)s)
         FROM (SELECT counts FROM ranked LIMIT 1) c LEFT JOIN top ON true
         ORDER BY top.words DESC, top.score DESC, top.id
     """
     params: dict[str, Any] = {
         "tsquery": tsquery, "all": " & ".join(each), "each": each, "phrase": phrase,
         "needed": needed, "kinds": kinds, "limit": limit, "headline": HEADLINE,
+        "needles": _needles(terms),
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -308,9 +331,11 @@ def _notes(
     sql = f"""
         WITH q AS (SELECT to_tsquery('english', %(tsquery)s) AS query),
         matched AS (
-            SELECT n.id, n.body_html, n.section_anchor, g.slug, g.title AS guide_title,
-                   (SELECT count(*) FROM unnest(%(each)s::text[]) AS w(t)
-                    WHERE n.search_vector @@ to_tsquery('english', w.t)) AS words,
+            SELECT n.id, n.section_anchor,
+                   regexp_replace(regexp_replace(n.body_html, '<pre.*?</pre>', ' ', 'gs'),
+                                  '<[^>]*>', ' ', 'g') AS text, g.slug, g.title AS guide_title,
+                   {WORDS_MATCHED.format(vector="n.search_vector") if partial else "%(needed)s"}
+                   AS words,
                    ts_rank('{RANK_WEIGHTS}', n.search_vector, q.query) AS score
             FROM {Note._meta.db_table} n JOIN {Guide._meta.db_table} g ON g.id = n.guide_id, q
             WHERE n.user_id = %(user)s AND n.search_vector @@ q.query
@@ -321,15 +346,13 @@ def _notes(
             ORDER BY words DESC, score DESC, id DESC LIMIT %(limit)s
         )
         SELECT id, section_anchor, slug, guide_title, score, words, total,
-               ts_headline('english',
-                   regexp_replace(regexp_replace(body_html, '<pre.*?</pre>', ' ', 'gs'),
-                                  '<[^>]*>', ' ', 'g'),
-                   (SELECT query FROM q), %(headline)s)
+               ts_headline('english', {WINDOW.format(text="text")}, (SELECT query FROM q),
+                           %(headline)s)
         FROM top ORDER BY words DESC, score DESC, id DESC
     """
     params: dict[str, Any] = {
         "tsquery": tsquery, "each": each, "user": user.pk, "needed": needed,
-        "limit": limit, "headline": HEADLINE,
+        "limit": limit, "headline": HEADLINE, "needles": _needles(terms),
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
