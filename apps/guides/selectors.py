@@ -1,11 +1,25 @@
 """Reads for the guide library. Every page runs a fixed number of queries."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
 from apps.guides.models import Guide, Track
 from apps.guides.rendering import SUMMARY_TITLES
+
+# Matches are wrapped in rare brackets, not tags: snippets are escaped text (see the
+# `snippet` template filter), which then turns these brackets into <mark>. Notes use it.
+HEADLINE_OPTIONS: dict[str, Any] = {
+    "config": "english",
+    "start_sel": "\u27e6",
+    "stop_sel": "\u27e7",
+    "max_words": 30,
+    "min_words": 12,
+    "max_fragments": 2,
+    "fragment_delimiter": " … ",
+}
+
 
 def guide_visible_list() -> QuerySet[Guide]:
     return Guide.objects.filter(is_published=True, is_archived=False)
@@ -63,4 +77,3 @@ def guide_neighbours(*, guide: Guide) -> Neighbours:
     previous = ordered[index - 1] if index > 0 else None
     following = ordered[index + 1] if index + 1 < len(ordered) else None
     return Neighbours(previous, following, siblings)
-

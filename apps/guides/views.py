@@ -44,4 +44,3 @@ def guide_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "guide_notes": notes_for_guide(user=request.user, guide=guide),
     }
     return render(request, "guides/guide.html", context)
-

@@ -15,9 +15,28 @@ SECTION_LEVELS = {"h1": 1, "h2": 2, "h3": 3}
 SKIPPED = {"pre", "script", "style", "svg", "template", "math"}
 # Tags after which words must not run together ("</td><td>" is a word break).
 BREAKS = {
-    "p", "div", "li", "td", "th", "tr", "br", "dt", "dd", "blockquote", "h4", "h5", "h6",
-    "table", "ul", "ol", "hr", "section", "details", "summary", "figcaption",
-}  # fmt: skip
+    "p",
+    "div",
+    "li",
+    "td",
+    "th",
+    "tr",
+    "br",
+    "dt",
+    "dd",
+    "blockquote",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "ul",
+    "ol",
+    "hr",
+    "section",
+    "details",
+    "summary",
+    "figcaption",
+}
 VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "source"}
 # Sections that only list other headings: they would match every query.
 LISTING_TITLES = {"table of contents", "contents", "toc", "index"}
@@ -30,7 +49,7 @@ class IndexedSection:
     anchor: str
     title: str
     level: int
-    context: str  # the headings above it, "Part 1 › Kafka"
+    context: str  # the headings above it, "Part 1 \u203a Kafka"
     position: int
     body: str
 
@@ -96,9 +115,7 @@ def html_to_text(html: str) -> str:
     parser = _SectionParser()
     parser.feed(html)
     parser.close()
-    parts: Iterable[str] = (
-        " ".join(["".join(s.title), "".join(s.body)]) for s in parser.sections
-    )
+    parts: Iterable[str] = (" ".join(["".join(s.title), "".join(s.body)]) for s in parser.sections)
     return clean(" ".join(parts))
 
 
@@ -113,7 +130,7 @@ def sections_from_html(html: str) -> list[IndexedSection]:
         title = clean("".join(section.title))
         while trail and trail[-1][0] >= section.level:
             trail.pop()
-        context = " › ".join(t for _, t in trail)
+        context = " \u203a ".join(t for _, t in trail)
         trail.append((section.level, title))
         # Alphabet headings of a glossary ("A", "B") hold terms, which are entries themselves.
         if len(title) <= 2 or title.casefold() in LISTING_TITLES:
@@ -164,11 +181,7 @@ class EntryRow:
 def words_of(text: str) -> set[str]:
     """The vocabulary of a text as query words are split: lower case, letters and digits, at
     least one letter, 3-60 characters (shorter words are never corrected)."""
-    return {
-        w
-        for w in WORD.findall(text.casefold())
-        if 3 <= len(w) <= 60 and not w.isdigit()
-    }
+    return {w for w in WORD.findall(text.casefold()) if 3 <= len(w) <= 60 and not w.isdigit()}
 
 
 def guide_rows(
@@ -178,20 +191,32 @@ def guide_rows(
     title = clean(title)
     rows = [EntryRow("guide", "", title[:500], "", 0, clean(summary), 0)]
     for section in sections_from_html(body_html):
-        context = f"{title} › {section.context}" if section.context else title
+        context = f"{title} \u203a {section.context}" if section.context else title
         rows.append(
             EntryRow(
-                "section", section.anchor, section.title, context[:500], section.level,
-                section.body, section.position,
-            )  # fmt: skip
+                "section",
+                section.anchor,
+                section.title,
+                context[:500],
+                section.level,
+                section.body,
+                section.position,
+            )
         )
     for position, term in enumerate(terms):
         body = " ".join(
             part for part in (term.description, term.use_when, term.like) if part.strip()
         )
         rows.append(
-            EntryRow("term", term.anchor[:220], clean(term.term)[:500], title[:500], 0,
-                     markdown_inline_to_text(body), position)  # fmt: skip
+            EntryRow(
+                "term",
+                term.anchor[:220],
+                clean(term.term)[:500],
+                title[:500],
+                0,
+                markdown_inline_to_text(body),
+                position,
+            )
         )
     vocabulary: set[str] = set()
     for row in rows:

@@ -54,7 +54,9 @@ class SearchWord(models.Model):
         ]
         indexes = [
             # Equality and "starts with" (a word being typed).
-            models.Index(fields=["word"], name="searchword_word_idx", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["word"], name="searchword_word_idx", opclasses=["varchar_pattern_ops"]
+            ),
             # Nearest words by trigram distance, read in distance order straight from the index.
             GistIndex(OpClass("word", name="gist_trgm_ops"), name="searchword_trgm_idx"),
         ]

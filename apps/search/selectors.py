@@ -32,7 +32,7 @@ KIND_LABELS = {"guide": "Guide", "section": "Section", "term": "Glossary", "note
 RANK_WEIGHTS = "{0.1,0.2,0.4,1.0}"
 HEADLINE = (
     "StartSel=\u27e6, StopSel=\u27e7, MaxWords=28, MinWords=12, MaxFragments=2, "
-    "FragmentDelimiter=\" … \", ShortWord=2"
+    'FragmentDelimiter=" … ", ShortWord=2'
 )
 
 
@@ -128,25 +128,29 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 
 def _visible_guides_sql() -> str:
     guide = Guide._meta.db_table
-    return f"SELECT id FROM {guide} WHERE is_published AND NOT is_archived"
+    return f"SELECT id FROM {guide} WHERE is_published AND NOT is_archived"  # noqa: S608
 
 
-def _word_facts(words: list[str]) -> dict[str, tuple[bool, bool, bool]]:
-    """word → (stop word, in the vocabulary, starts a vocabulary word)."""
-    vocabulary = SearchWord._meta.db_table
+def _word_facts(words: list[str], user_id: int | None) -> dict[str, tuple[bool, bool, bool]]:
+    """word → (stop word, in the vocabulary or the user's notes, starts such a word)."""
+    vocabulary, notes = SearchWord._meta.db_table, Note._meta.db_table
     sql = f"""
         WITH visible AS ({_visible_guides_sql()})
         SELECT q.w,
                to_tsvector('english', q.w) = ''::tsvector,
                EXISTS (SELECT 1 FROM {vocabulary} s WHERE s.word = q.w
-                       AND s.guide_id IN (SELECT id FROM visible)),
-               length(q.w) >= 3 AND EXISTS (
+                       AND s.guide_id IN (SELECT id FROM visible))
+               OR EXISTS (SELECT 1 FROM {notes} n WHERE n.user_id = %(user)s
+                          AND n.search_vector @@ plainto_tsquery('english', q.w)),
+               length(q.w) >= 3 AND (EXISTS (
                    SELECT 1 FROM {vocabulary} s WHERE s.word LIKE q.w || '%%'
                    AND s.guide_id IN (SELECT id FROM visible))
-        FROM unnest(%s::text[]) AS q(w)
-    """
+               OR EXISTS (SELECT 1 FROM {notes} n WHERE n.user_id = %(user)s
+                          AND n.search_vector @@ to_tsquery('english', q.w || ':*')))
+        FROM unnest(%(words)s::text[]) AS q(w)
+    """  # noqa: S608 - table names come from the models; values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [sorted(set(words))])
+        cursor.execute(sql, {"words": sorted(set(words)), "user": user_id})
         return {w: (stop, known, starts) for w, stop, known, starts in cursor.fetchall()}
 
 
@@ -176,7 +180,7 @@ def _corrections(unknown: list[str]) -> dict[str, tuple[str, ...]]:
         UNION ALL
         SELECT DISTINCT NULL, s.word, 0, 0 FROM {vocabulary} s
         WHERE s.word = ANY(%s::text[]) AND s.guide_id IN (SELECT id FROM visible)
-    """
+    """  # noqa: S608 - table names come from the models; values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [unknown, parts])
         rows = cursor.fetchall()
@@ -205,15 +209,21 @@ def _corrections(unknown: list[str]) -> dict[str, tuple[str, ...]]:
     return chosen
 
 
-def query_terms(words: list[str], *, correct: bool = True) -> tuple[list[Term], list[str], bool]:
-    """The terms to search, the words nothing in the library contains, and whether any word
-    was corrected."""
-    facts = _word_facts(words) if words else {}
+def query_terms(
+    words: list[str], *, correct: bool = True, user_id: int | None = None
+) -> tuple[list[Term], list[str], bool]:
+    """The terms to search, the words nothing in the library (or the user's notes) contains,
+    and whether any word was corrected."""
+    facts = _word_facts(words, user_id) if words else {}
     content = [w for w in words if not facts[w][0]]
     unknown = [w for w in content if not facts[w][1]]
     last = words[-1] if words else ""
     typing = {w for w in unknown if w == last and facts[w][2]}
-    fixes = _corrections([w for w in unknown if w not in typing and 4 <= len(w) <= 30]) if correct else {}
+    fixes = (
+        _corrections([w for w in unknown if w not in typing and 4 <= len(w) <= 30])
+        if correct
+        else {}
+    )
     terms: list[Term] = []
     missing: list[str] = []
     for word in dict.fromkeys(content):
@@ -295,12 +305,18 @@ def _entries(
                                      (SELECT query FROM q), %(headline)s)
         FROM (SELECT counts FROM ranked LIMIT 1) c LEFT JOIN top ON true
         ORDER BY top.words DESC, top.score DESC, top.id
-    """
+    """  # noqa: S608 - table names come from the models; values are parameters
     params: dict[str, Any] = {
-        "tsquery": tsquery, "all": " & ".join(each), "each": each, "phrase": phrase,
-        "needed": needed, "kinds": kinds, "limit": limit, "headline": HEADLINE,
+        "tsquery": tsquery,
+        "all": " & ".join(each),
+        "each": each,
+        "phrase": phrase,
+        "needed": needed,
+        "kinds": kinds,
+        "limit": limit,
+        "headline": HEADLINE,
         "needles": _needles(terms),
-    }  # fmt: skip
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -321,9 +337,7 @@ def _entries(
     return hits, counts
 
 
-def _notes(
-    *, user: Any, terms: Sequence[Term], limit: int, partial: bool
-) -> tuple[list[Hit], int]:
+def _notes(*, user: Any, terms: Sequence[Term], limit: int, partial: bool) -> tuple[list[Hit], int]:
     joiner = " | " if partial else " & "
     tsquery = joiner.join(term.tsquery() for term in terms)
     each = [term.tsquery() for term in terms]
@@ -349,11 +363,16 @@ def _notes(
                ts_headline('english', {WINDOW.format(text="text")}, (SELECT query FROM q),
                            %(headline)s)
         FROM top ORDER BY words DESC, score DESC, id DESC
-    """
+    """  # noqa: S608 - table names come from the models; values are parameters
     params: dict[str, Any] = {
-        "tsquery": tsquery, "each": each, "user": user.pk, "needed": needed,
-        "limit": limit, "headline": HEADLINE, "needles": _needles(terms),
-    }  # fmt: skip
+        "tsquery": tsquery,
+        "each": each,
+        "user": user.pk,
+        "needed": needed,
+        "limit": limit,
+        "headline": HEADLINE,
+        "needles": _needles(terms),
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -363,8 +382,14 @@ def _notes(
         title = re.sub(r"[\u27e6\u27e7]", "", text).split(" … ")[0][:80]
         hits.append(
             Hit(
-                kind="note", title=title, url=_url(slug, anchor), context=guide_title, snippet=text, score=float(score), matched=words,
-            )  # fmt: skip
+                kind="note",
+                title=title,
+                url=_url(slug, anchor),
+                context=guide_title,
+                snippet=text,
+                score=float(score),
+                matched=words,
+            )
         )
     return hits, (rows[0][6] if rows else 0)
 
@@ -378,14 +403,18 @@ def search(
     page = SearchPage(query=query.replace("\x00", "")[:MAX_QUERY_CHARS].strip(), kind=kind)
     if not words:
         if page.query:
-            page.message = "Type a word to search for: punctuation and operators alone match nothing."
+            page.message = (
+                "Type a word to search for: punctuation and operators alone match nothing."
+            )
         return page
-    terms, missing, corrected = query_terms(words, correct=correct)
+    signed_in = user is not None and user.is_authenticated
+    terms, missing, corrected = query_terms(
+        words, correct=correct, user_id=user.pk if signed_in else None
+    )
     page.terms, page.unknown, page.corrected = terms, missing, corrected
     if not terms or len(missing) >= len(terms):
         # A word no guide contains, and nothing close: an honest empty result, not noise.
         return page
-    signed_in = user is not None and user.is_authenticated
     phrase = " ".join(term.shown for term in terms)
     for partial in (False, True):
         if partial and (len(terms) + len(missing) < 3 or len(terms) < 2):

@@ -30,9 +30,15 @@ def search_index_write(
         entry_model.objects.bulk_create(
             [
                 entry_model(
-                    guide_id=guide_id, kind=row.kind, anchor=row.anchor, title=row.title,
-                    context=row.context, level=row.level, body=row.body, position=row.position,
-                )  # fmt: skip
+                    guide_id=guide_id,
+                    kind=row.kind,
+                    anchor=row.anchor,
+                    title=row.title,
+                    context=row.context,
+                    level=row.level,
+                    body=row.body,
+                    position=row.position,
+                )
                 for row in rows
             ],
             ignore_conflicts=True,  # two headings with one anchor: the first is kept

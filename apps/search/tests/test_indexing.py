@@ -28,7 +28,7 @@ def test_sections_down_to_h3_with_anchors_and_the_headings_above():
     sections = {s.anchor: s for s in sections_from_html(HTML)}
     assert list(sections) == ["part-1", "kafka", "ordering"]
     assert sections["ordering"].level == 3
-    assert sections["ordering"].context == "Part 1 › Kafka"
+    assert sections["ordering"].context == "Part 1 \u203a Kafka"
     assert sections["ordering"].body == "Order holds per key. one two Deeper Stays in its H3."
 
 
