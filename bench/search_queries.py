@@ -26,7 +26,7 @@ QUERIES: list[dict] = [
         "PipelineOrchestrationFrameworks.md", "DataPipelineSystemDesign.md"])},
     {"group": "glossary", "q": "dead letter queue", "terms": ("Dead Letter Queue", [
         "MessageQueueVsStreamProcessing.md", "PipelineOrchestrationFrameworks.md"])},
-    {"group": "glossary", "q": "exactly-once", "terms": ("Exactly-once", [
+    {"group": "glossary", "q": "exactly-once", "terms": (["Exactly-once", "Exactly-Once Semantics"], [
         "MessageQueueVsStreamProcessing.md", "DistributedQuerySystems.md",
         "PipelineOrchestrationFrameworks.md"])},
     {"group": "glossary", "q": "SPIFFE", "terms": ("SPIFFE", ["ServiceMeshCommunication.md"])},

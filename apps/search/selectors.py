@@ -19,6 +19,7 @@ from django.urls import reverse
 from apps.guides.models import Guide
 from apps.notes.models import Note
 from apps.search.models import SearchEntry, SearchWord
+from apps.search.snippets import snippet
 
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 8
@@ -30,10 +31,6 @@ KINDS = ("guide", "section", "term", "note")
 KIND_LABELS = {"guide": "Guide", "section": "Section", "term": "Glossary", "note": "Your note"}
 # ts_rank weights for D, C, B, A: title 1.0, summary/definition 0.4, headings above 0.2, text 0.1.
 RANK_WEIGHTS = "{0.1,0.2,0.4,1.0}"
-HEADLINE = (
-    "StartSel=\u27e6, StopSel=\u27e7, MaxWords=28, MinWords=12, MaxFragments=2, "
-    'FragmentDelimiter=" … ", ShortWord=2'
-)
 
 
 @dataclass(frozen=True)
@@ -187,10 +184,12 @@ def _corrections(unknown: list[str]) -> dict[str, tuple[str, ...]]:
     known_parts = {word for typed, word, _, _ in rows if typed is None}
     chosen: dict[str, tuple[str, ...]] = {}
     for word in unknown:
-        limit = 1 if len(word) <= 5 else 2
+        # One edit for words up to 7 letters, two beyond; the first letter is kept (people
+        # rarely mistype it, and allowing it turns "bread" into "read", "masks" into "tasks").
+        limit = 1 if len(word) <= 7 else 2
         best: tuple[int, int, float, str] | None = None
         for typed, candidate, guides, sim in rows:
-            if typed != word or len(candidate) < 3:
+            if typed != word or len(candidate) < 3 or candidate[0] != word[0]:
                 continue
             distance = edit_distance(word, candidate, limit)
             if distance > limit:
@@ -238,20 +237,23 @@ def query_terms(
     return terms, missing, bool(fixes)
 
 
-# ts_headline parses all the text it is given; a section can be 24 KB. It gets the stretch
-# around the first place a query word (or its stem-like prefix) appears.
-WINDOW = """substr({text}, greatest(1, coalesce((
-    SELECT min(p) FROM (SELECT strpos(lower({text}), n) AS p FROM unnest(%(needles)s::text[]) n) x
-    WHERE p > 0), 1) - 200), 1200)"""
-
-
+# The query words' stems, by PostgreSQL's English stemmer (the one the index uses).
+STEMS = """(SELECT coalesce(array_agg(lexeme), ARRAY[]::text[])
+            FROM unnest(to_tsvector('english', %(words)s)))"""
+# Where a snippet's text starts: a little before the first place a stem appears. Sections can
+# be 24 KB; a snippet needs 1 KB of it.
+WINDOW_START = """greatest(1, coalesce((
+    SELECT min(p) FROM (SELECT regexp_instr({text}, '\\m' || n, 1, 1, 0, 'i') AS p
+                        FROM unnest({stems}) n) x
+    WHERE p > 0), 1) - 120)"""
+WINDOW_CHARS = 1000
 # How many of the query's words an entry has, for partial matches.
 WORDS_MATCHED = """(SELECT count(*) FROM unnest(%(each)s::text[]) AS w(t)
                     WHERE {vector} @@ to_tsquery('english', w.t))"""
 
 
-def _needles(terms: Sequence[Term]) -> list[str]:
-    return [w[: max(4, len(w) - 3)] for term in terms for w in term.lexemes]
+def _stem_source(terms: Sequence[Term]) -> str:
+    return " ".join(term.shown for term in terms)
 
 
 def _url(slug: str, anchor: str) -> str:
@@ -301,9 +303,11 @@ def _entries(
             ORDER BY words DESC, score DESC, id LIMIT %(limit)s
         )
         SELECT top.kind, top.title, top.context, top.anchor, top.slug, top.score, top.words,
-               c.counts, ts_headline('english', {WINDOW.format(text="top.body")},
-                                     (SELECT query FROM q), %(headline)s)
+               c.counts, w.start, substr(top.body, w.start, {WINDOW_CHARS}), {STEMS}
         FROM (SELECT counts FROM ranked LIMIT 1) c LEFT JOIN top ON true
+        LEFT JOIN LATERAL (
+            SELECT {WINDOW_START.format(text="top.body", stems=STEMS)} AS start
+        ) w ON true
         ORDER BY top.words DESC, top.score DESC, top.id
     """  # noqa: S608 - table names come from the models; values are parameters
     params: dict[str, Any] = {
@@ -314,8 +318,7 @@ def _entries(
         "needed": needed,
         "kinds": kinds,
         "limit": limit,
-        "headline": HEADLINE,
-        "needles": _needles(terms),
+        "words": _stem_source(terms),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -326,11 +329,11 @@ def _entries(
             title=title,
             url=_url(slug, anchor),
             context=context,
-            snippet=snippet_text,
+            snippet=snippet(window, stems, clipped_start=start > 1),
             score=float(score),
             matched=words,
         )
-        for kind_, title, context, anchor, slug, score, words, _, snippet_text in rows
+        for kind_, title, context, anchor, slug, score, words, _, start, window, stems in rows
         if kind_ is not None
     ]
     counts = json.loads(rows[0][7]) if rows else {}
@@ -345,9 +348,7 @@ def _notes(*, user: Any, terms: Sequence[Term], limit: int, partial: bool) -> tu
     sql = f"""
         WITH q AS (SELECT to_tsquery('english', %(tsquery)s) AS query),
         matched AS (
-            SELECT n.id, n.section_anchor,
-                   regexp_replace(regexp_replace(n.body_html, '<pre.*?</pre>', ' ', 'gs'),
-                                  '<[^>]*>', ' ', 'g') AS text, g.slug, g.title AS guide_title,
+            SELECT n.id, n.section_anchor, n.body_html, g.slug, g.title AS guide_title,
                    {WORDS_MATCHED.format(vector="n.search_vector") if partial else "%(needed)s"}
                    AS words,
                    ts_rank('{RANK_WEIGHTS}', n.search_vector, q.query) AS score
@@ -359,10 +360,14 @@ def _notes(*, user: Any, terms: Sequence[Term], limit: int, partial: bool) -> tu
             SELECT *, count(*) OVER () AS total FROM matched WHERE words >= %(needed)s
             ORDER BY words DESC, score DESC, id DESC LIMIT %(limit)s
         )
-        SELECT id, section_anchor, slug, guide_title, score, words, total,
-               ts_headline('english', {WINDOW.format(text="text")}, (SELECT query FROM q),
-                           %(headline)s)
-        FROM top ORDER BY words DESC, score DESC, id DESC
+        SELECT id, section_anchor, slug, guide_title, score, words, total, w.start,
+               substr(t.text, w.start, {WINDOW_CHARS}), {STEMS}
+        FROM top
+        CROSS JOIN LATERAL (SELECT regexp_replace(
+            regexp_replace(top.body_html, '<pre.*?</pre>', ' ', 'gs'), '<[^>]*>', ' ', 'g') AS text
+        ) t
+        CROSS JOIN LATERAL (SELECT {WINDOW_START.format(text="t.text", stems=STEMS)} AS start) w
+        ORDER BY words DESC, score DESC, id DESC
     """  # noqa: S608 - table names come from the models; values are parameters
     params: dict[str, Any] = {
         "tsquery": tsquery,
@@ -370,16 +375,15 @@ def _notes(*, user: Any, terms: Sequence[Term], limit: int, partial: bool) -> tu
         "user": user.pk,
         "needed": needed,
         "limit": limit,
-        "headline": HEADLINE,
-        "needles": _needles(terms),
+        "words": _stem_source(terms),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     hits = []
-    for _, anchor, slug, guide_title, score, words, _, snippet_text in rows:
-        text = html.unescape(snippet_text)
-        title = re.sub(r"[\u27e6\u27e7]", "", text).split(" … ")[0][:80]
+    for _, anchor, slug, guide_title, score, words, _, start, window, stems in rows:
+        text = snippet(html.unescape(window), stems, clipped_start=start > 1)
+        title = re.sub(r"[\u27e6\u27e7]", "", text).strip("… ").split(" … ")[0][:80]
         hits.append(
             Hit(
                 kind="note",
@@ -412,8 +416,9 @@ def search(
         words, correct=correct, user_id=user.pk if signed_in else None
     )
     page.terms, page.unknown, page.corrected = terms, missing, corrected
-    if not terms or len(missing) >= len(terms):
-        # A word no guide contains, and nothing close: an honest empty result, not noise.
+    if not terms or len(missing) >= len(terms) or (missing and corrected):
+        # Words no guide contains, and nothing close: an honest empty result, not noise. With
+        # one such word and another one guessed at, too little of the query is certain.
         return page
     phrase = " ".join(term.shown for term in terms)
     for partial in (False, True):

@@ -6,6 +6,7 @@ from apps.core.http import HtmxHttpRequest
 from apps.search import selectors
 
 INSTANT_LIMIT = 6
+PAGE_LIMIT = 10
 
 
 @require_GET
@@ -16,7 +17,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         query=request.GET.get("q", ""),
         user=request.user,
         kind=request.GET.get("type", ""),
-        limit=INSTANT_LIMIT if instant else 20,
+        limit=INSTANT_LIMIT if instant else PAGE_LIMIT,
         correct=request.GET.get("exact") != "1",
     )
     template = "search/search.html"

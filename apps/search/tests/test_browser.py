@@ -49,7 +49,9 @@ def test_enter_without_a_choice_opens_the_full_results_page(live_server, page, l
     box.fill("terraform statefile")
     box.press("Enter")
     page.wait_for_url("**/search/?q=terraform+statefile")
-    assert "Showing results for terraform state file" in page.locator("#search-results").inner_text()
+    assert (
+        "Showing results for terraform state file" in page.locator("#search-results").inner_text()
+    )
 
 
 def test_the_header_search_works_without_javascript(live_server, browser, library):
