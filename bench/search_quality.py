@@ -45,6 +45,33 @@ def is_term(title: str, names: list[str]) -> bool:
     return False
 
 
+def _definition_headings(file: str, names: tuple[str, ...]) -> set[str]:
+    """The headings a term's definition sits under in the Markdown (the unit an engine that
+    indexes headings can return for it): after a glossary heading, the nearest heading above a
+    line that defines the term (`**Term**`, `| Term |`, `### Term`, `- **Term**`)."""
+    found: set[str] = set()
+    heading, in_glossary, in_fence = "", False, False
+    for line in (CORPUS / file).read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.lstrip().startswith("```"):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        if match := re.match(r"#{1,6}\s+(.*?)\s*(\{#[^}]*\})?\s*#*$", line):
+            heading = match.group(1)
+            in_glossary = in_glossary or "glossary" in heading.casefold()
+        if not in_glossary:
+            continue
+        for name in names:
+            pattern = rf"\s*(\|\s*\**|#+\s+|[-*]\s+\*\*|\*\*)\[?{re.escape(name)}\b"
+            if re.match(pattern, line, re.I):
+                found.add(norm(heading))
+    return found
+
+
+DEFINITIONS: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+
+
 def relevant(judgement: dict, file: str, title: str) -> bool:
     if "guides" in judgement:
         return file in judgement["guides"]
@@ -55,7 +82,10 @@ def relevant(judgement: dict, file: str, title: str) -> bool:
     names = [names] if isinstance(names, str) else names
     if file not in files:
         return False
-    return is_term(title, names) or "glossary" in norm(title) or len(title.strip()) <= 2
+    key = (file, tuple(names))
+    if key not in DEFINITIONS:
+        DEFINITIONS[key] = _definition_headings(file, key[1])
+    return is_term(title, names) or norm(title) in DEFINITIONS[key]
 
 
 def rank_of_first_hit(judgement: dict, results: list[tuple[str, str]]) -> int | None:

@@ -6,7 +6,8 @@ engine ran, and not changed after. A query is judged by one of:
   over distinct guides, as a reader scans them);
 - units: "File.md::Heading" — that exact section (its heading text);
 - terms: (term, files defining it) — the definition: the term's own entry or heading, or the
-  glossary section of a defining file that holds it (all an engine indexing headings can give);
+  heading the definition sits under in a defining file (all an engine indexing headings can
+  give; found from the Markdown by bench/search_quality.py);
 - none: no answer in the corpus; the right output is an empty list.
 """
 

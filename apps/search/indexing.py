@@ -177,6 +177,20 @@ class EntryRow:
     body: str
     position: int
 
+    @property
+    def keywords(self) -> str:
+        return camel_case_parts(f"{self.title} {self.body}")
+
+
+CAMEL = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
+CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def camel_case_parts(text: str) -> str:
+    """Names written together ("CeleryExecutor", "PostgreSQL") as separate words, so a query
+    that spaces them ("celery executor") finds them."""
+    return " ".join(dict.fromkeys(CAMEL_BOUNDARY.sub(" ", w) for w in CAMEL.findall(text)))
+
 
 def words_of(text: str) -> set[str]:
     """The vocabulary of a text as query words are split: lower case, letters and digits, at
@@ -220,5 +234,5 @@ def guide_rows(
         )
     vocabulary: set[str] = set()
     for row in rows:
-        vocabulary |= words_of(f"{row.title} {row.body}")
+        vocabulary |= words_of(f"{row.title} {row.body} {row.keywords}")
     return rows, vocabulary

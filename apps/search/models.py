@@ -22,6 +22,9 @@ class SearchEntry(models.Model):
     context = models.CharField(max_length=500, blank=True, help_text="The headings above it.")
     level = models.PositiveSmallIntegerField(default=0)
     body = models.TextField(blank=True, help_text="Readable text: no code, diagrams or markup.")
+    keywords = models.TextField(
+        blank=True, help_text='Searchable, not shown: "CeleryExecutor" as "Celery Executor".'
+    )
     position = models.PositiveIntegerField(default=0)
     search_vector = SearchVectorField(null=True, editable=False)
 

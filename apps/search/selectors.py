@@ -60,6 +60,7 @@ class Hit:
     snippet: str
     score: float
     matched: int
+    partial: bool = False
 
     @property
     def label(self) -> str:
@@ -293,7 +294,7 @@ def _entries(
         ),
         counted AS (
             SELECT *, count(*) OVER (PARTITION BY kind) AS of_kind FROM matched
-            WHERE words >= %(needed)s
+            WHERE words BETWEEN %(needed)s AND %(most)s
         ),
         ranked AS (
             SELECT *, jsonb_object_agg(kind, of_kind) OVER () AS counts FROM counted
@@ -316,6 +317,7 @@ def _entries(
         "each": each,
         "phrase": phrase,
         "needed": needed,
+        "most": len(terms) - 1 if partial else len(terms),
         "kinds": kinds,
         "limit": limit,
         "words": _stem_source(terms),
@@ -332,6 +334,7 @@ def _entries(
             snippet=snippet(window, stems, clipped_start=start > 1),
             score=float(score),
             matched=words,
+            partial=partial,
         )
         for kind_, title, context, anchor, slug, score, words, _, start, window, stems in rows
         if kind_ is not None
@@ -357,7 +360,8 @@ def _notes(*, user: Any, terms: Sequence[Term], limit: int, partial: bool) -> tu
               AND g.is_published AND NOT g.is_archived
         ),
         top AS (
-            SELECT *, count(*) OVER () AS total FROM matched WHERE words >= %(needed)s
+            SELECT *, count(*) OVER () AS total FROM matched
+            WHERE words BETWEEN %(needed)s AND %(most)s
             ORDER BY words DESC, score DESC, id DESC LIMIT %(limit)s
         )
         SELECT id, section_anchor, slug, guide_title, score, words, total, w.start,
@@ -374,6 +378,7 @@ def _notes(*, user: Any, terms: Sequence[Term], limit: int, partial: bool) -> tu
         "each": each,
         "user": user.pk,
         "needed": needed,
+        "most": len(terms) - 1 if partial else len(terms),
         "limit": limit,
         "words": _stem_source(terms),
     }
@@ -393,6 +398,7 @@ def _notes(*, user: Any, terms: Sequence[Term], limit: int, partial: bool) -> tu
                 snippet=text,
                 score=float(score),
                 matched=words,
+                partial=partial,
             )
         )
     return hits, (rows[0][6] if rows else 0)
@@ -421,21 +427,24 @@ def search(
         # one such word and another one guessed at, too little of the query is certain.
         return page
     phrase = " ".join(term.shown for term in terms)
-    for partial in (False, True):
-        if partial and (len(terms) + len(missing) < 3 or len(terms) < 2):
+    # Units with every word first; below them, while there is room, units with most of them.
+    rounds = [False, True] if _needed(len(terms)) < len(terms) else [False]
+    for partial in rounds:
+        room = limit - len(page.hits)
+        if room <= 0:
             break
         hits: list[Hit] = []
-        counts: dict[str, int] = {}
         if kind != "note":
             hits, counts = _entries(
-                terms=terms, phrase=phrase, kind=kind, limit=limit, partial=partial
+                terms=terms, phrase=phrase, kind=kind, limit=room, partial=partial
             )
+            for name, count in counts.items():
+                page.counts[name] = page.counts.get(name, 0) + count
         if signed_in and kind in ("", "note"):
-            notes, total = _notes(user=user, terms=terms, limit=limit, partial=partial)
+            notes, total = _notes(user=user, terms=terms, limit=room, partial=partial)
             if total:
-                counts["note"] = total
-            hits = sorted([*hits, *notes], key=lambda h: (-h.matched, -h.score))[:limit]
-        if counts:
-            page.hits, page.counts, page.partial = hits, counts, partial or bool(missing)
-            return page
+                page.counts["note"] = page.counts.get("note", 0) + total
+            hits = sorted([*hits, *notes], key=lambda h: (-h.matched, -h.score))[:room]
+        page.hits.extend(hits)
+    page.partial = bool(page.hits) and (bool(missing) or all(h.partial for h in page.hits))
     return page

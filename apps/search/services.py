@@ -38,6 +38,7 @@ def search_index_write(
                     level=row.level,
                     body=row.body,
                     position=row.position,
+                    keywords=row.keywords,
                 )
                 for row in rows
             ],
@@ -47,7 +48,7 @@ def search_index_write(
         for kind, weight in body_weight.items():
             entry_model.objects.filter(guide_id=guide_id, kind=kind).update(
                 search_vector=SearchVector("title", weight="A", config="english")
-                + SearchVector("context", weight="C", config="english")
+                + SearchVector("context", "keywords", weight="C", config="english")
                 + SearchVector("body", weight=weight, config=Value("english"))
             )
         word_model.objects.bulk_create(

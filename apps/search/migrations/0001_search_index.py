@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
                 ('context', models.CharField(blank=True, help_text='The headings above it.', max_length=500)),
                 ('level', models.PositiveSmallIntegerField(default=0)),
                 ('body', models.TextField(blank=True, help_text='Readable text: no code, diagrams or markup.')),
+                ('keywords', models.TextField(blank=True, help_text='Searchable, not shown: "CeleryExecutor" as "Celery Executor".')),
                 ('position', models.PositiveIntegerField(default=0)),
                 ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
                 ('guide', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='guides.guide')),
