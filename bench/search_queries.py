@@ -27,7 +27,8 @@ QUERIES: list[dict] = [
         "PipelineOrchestrationFrameworks.md", "DataPipelineSystemDesign.md"])},
     {"group": "glossary", "q": "dead letter queue", "terms": ("Dead Letter Queue", [
         "MessageQueueVsStreamProcessing.md", "PipelineOrchestrationFrameworks.md"])},
-    {"group": "glossary", "q": "exactly-once", "terms": (["Exactly-once", "Exactly-Once Semantics"], [
+    {"group": "glossary", "q": "exactly-once", "terms": (
+        ["Exactly-once", "Exactly-Once Semantics"], [
         "MessageQueueVsStreamProcessing.md", "DistributedQuerySystems.md",
         "PipelineOrchestrationFrameworks.md"])},
     {"group": "glossary", "q": "SPIFFE", "terms": ("SPIFFE", ["ServiceMeshCommunication.md"])},
@@ -96,7 +97,8 @@ QUERIES: list[dict] = [
     {"group": "section", "q": "snowflake credential rotation",
      "units": ["SnowflakeStorageIntegration.md::Credential Lifecycle and Rotation"]},
     {"group": "section", "q": "airflow celery executor",
-     "units": ["DataPipelineSystemDesign.md::3) Airflow with CeleryExecutor (broker-centric push model)",
+     "units": ["DataPipelineSystemDesign.md::"
+               "3) Airflow with CeleryExecutor (broker-centric push model)",
                "DataPipelineSystemDesign.md::3.2 Component diagram (Airflow + Celery)",
                "DataPipelineSystemDesign.md::3.3 Sequence diagram: happy path (Airflow + Celery)"]},
     {"group": "section", "q": "rate limiting at the gateway",

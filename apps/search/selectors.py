@@ -130,25 +130,30 @@ def _visible_guides_sql() -> str:
 
 
 def _word_facts(words: list[str], user_id: int | None) -> dict[str, tuple[bool, bool, bool]]:
-    """word → (stop word, in the vocabulary or the user's notes, starts such a word)."""
+    """word → (stop word, in the vocabulary or the user's notes, starts such a word).
+
+    One SELECT per word, joined: each pattern is then a constant the planner turns into an index
+    range ("kafk%" → kafk ≤ word < kafl); a pattern computed per row would scan the index."""
     vocabulary, notes = SearchWord._meta.db_table, Note._meta.db_table
-    sql = f"""
-        WITH visible AS ({_visible_guides_sql()})
-        SELECT q.w,
-               to_tsvector('english', q.w) = ''::tsvector,
-               EXISTS (SELECT 1 FROM {vocabulary} s WHERE s.word = q.w
-                       AND s.guide_id IN (SELECT id FROM visible))
-               OR EXISTS (SELECT 1 FROM {notes} n WHERE n.user_id = %(user)s
-                          AND n.search_vector @@ plainto_tsquery('english', q.w)),
-               length(q.w) >= 3 AND (EXISTS (
-                   SELECT 1 FROM {vocabulary} s WHERE s.word LIKE q.w || '%%'
-                   AND s.guide_id IN (SELECT id FROM visible))
-               OR EXISTS (SELECT 1 FROM {notes} n WHERE n.user_id = %(user)s
-                          AND n.search_vector @@ to_tsquery('english', q.w || ':*')))
-        FROM unnest(%(words)s::text[]) AS q(w)
+    visible = _visible_guides_sql()
+    one = f"""
+        SELECT %s,
+               to_tsvector('english', %s) = ''::tsvector,
+               EXISTS (SELECT 1 FROM {vocabulary} s WHERE s.word = %s
+                       AND s.guide_id IN ({visible}))
+               OR EXISTS (SELECT 1 FROM {notes} n WHERE n.user_id = %s
+                          AND n.search_vector @@ plainto_tsquery('english', %s)),
+               %s AND (EXISTS (SELECT 1 FROM {vocabulary} s WHERE s.word LIKE %s
+                               AND s.guide_id IN ({visible}))
+                       OR EXISTS (SELECT 1 FROM {notes} n WHERE n.user_id = %s
+                                  AND n.search_vector @@ to_tsquery('english', %s)))
     """  # noqa: S608 - table names come from the models; values are parameters
+    unique = sorted(set(words))
+    params: list[Any] = []
+    for w in unique:  # letters and digits only: nothing to escape in LIKE or to_tsquery
+        params += [w, w, w, user_id, w, len(w) >= 3, f"{w}%", user_id, f"{w}:*"]
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"words": sorted(set(words)), "user": user_id})
+        cursor.execute(" UNION ALL ".join([one] * len(unique)), params)
         return {w: (stop, known, starts) for w, stop, known, starts in cursor.fetchall()}
 
 
@@ -158,29 +163,29 @@ def _splits(word: str) -> list[tuple[str, str]]:
 
 def _corrections(unknown: list[str]) -> dict[str, tuple[str, ...]]:
     """Each unknown word → the nearest vocabulary word (or two words it runs together), or
-    nothing when no word is near enough. Trigram similarity finds candidates through the index;
-    edit distance decides, so an unrelated word that shares a few trigrams is never taken."""
+    nothing when no word is near enough. Candidates start with the same letter and are about as
+    long (an index range), the 25 nearest by pg_trgm similarity are kept, and edit distance
+    decides, so an unrelated word that shares a few trigrams is never taken."""
     if not unknown:
         return {}
     vocabulary = SearchWord._meta.db_table
+    visible = _visible_guides_sql()
     parts = sorted({part for word in unknown for pair in _splits(word) for part in pair})
-    sql = f"""
-        WITH visible AS ({_visible_guides_sql()})
-        SELECT q.w, c.word, c.guides, c.sim
-        FROM unnest(%s::text[]) AS q(w)
-        CROSS JOIN LATERAL (
-            SELECT n.word, count(*) AS guides, max(n.sim) AS sim
-            FROM (SELECT s.word, similarity(s.word, q.w) AS sim FROM {vocabulary} s
-                  WHERE s.guide_id IN (SELECT id FROM visible)
-                  ORDER BY s.word <-> q.w LIMIT 60) n
-            GROUP BY n.word
-        ) c
-        UNION ALL
-        SELECT DISTINCT NULL, s.word, 0, 0 FROM {vocabulary} s
-        WHERE s.word = ANY(%s::text[]) AND s.guide_id IN (SELECT id FROM visible)
+    one = f"""
+        (SELECT %s, s.word, count(*), similarity(s.word, %s) AS sim FROM {vocabulary} s
+         WHERE s.word LIKE %s AND length(s.word) BETWEEN %s AND %s
+           AND s.guide_id IN ({visible})
+         GROUP BY s.word ORDER BY sim DESC LIMIT 25)
+    """  # noqa: S608 - table names come from the models; values are parameters
+    params: list[Any] = []
+    for w in unknown:  # letters and digits only: nothing to escape in LIKE
+        params += [w, w, f"{w[0]}%", len(w) - 2, len(w) + 2]
+    parts_sql = f"""
+        SELECT DISTINCT NULL, s.word, 0::bigint, 0::real FROM {vocabulary} s
+        WHERE s.word = ANY(%s::text[]) AND s.guide_id IN ({visible})
     """  # noqa: S608 - table names come from the models; values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [unknown, parts])
+        cursor.execute(" UNION ALL ".join([*[one] * len(unknown), parts_sql]), [*params, parts])
         rows = cursor.fetchall()
     known_parts = {word for typed, word, _, _ in rows if typed is None}
     chosen: dict[str, tuple[str, ...]] = {}
@@ -308,6 +313,7 @@ def _entries(
         FROM (SELECT counts FROM ranked LIMIT 1) c LEFT JOIN top ON true
         LEFT JOIN LATERAL (
             SELECT {WINDOW_START.format(text="top.body", stems=STEMS)} AS start
+            OFFSET 0  -- computed once, not once per use
         ) w ON true
         ORDER BY top.words DESC, top.score DESC, top.id
     """  # noqa: S608 - table names come from the models; values are parameters
@@ -370,7 +376,9 @@ def _notes(*, user: Any, terms: Sequence[Term], limit: int, partial: bool) -> tu
         CROSS JOIN LATERAL (SELECT regexp_replace(
             regexp_replace(top.body_html, '<pre.*?</pre>', ' ', 'gs'), '<[^>]*>', ' ', 'g') AS text
         ) t
-        CROSS JOIN LATERAL (SELECT {WINDOW_START.format(text="t.text", stems=STEMS)} AS start) w
+        CROSS JOIN LATERAL (
+            SELECT {WINDOW_START.format(text="t.text", stems=STEMS)} AS start OFFSET 0
+        ) w
         ORDER BY words DESC, score DESC, id DESC
     """  # noqa: S608 - table names come from the models; values are parameters
     params: dict[str, Any] = {

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('guide', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='guides.guide')),
             ],
             options={
-                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='searchentry_vector_idx')],
+                'indexes': [django.contrib.postgres.indexes.GinIndex(fastupdate=False, fields=['search_vector'], name='searchentry_vector_idx')],
                 'constraints': [models.UniqueConstraint(fields=('guide', 'kind', 'anchor'), name='searchentry_unique_unit')],
             },
         ),
@@ -47,8 +47,8 @@ class Migration(migrations.Migration):
                 ('guide', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='guides.guide')),
             ],
             options={
-                'indexes': [models.Index(fields=['word'], name='searchword_word_idx', opclasses=['varchar_pattern_ops']), django.contrib.postgres.indexes.GistIndex(django.contrib.postgres.indexes.OpClass('word', name='gist_trgm_ops'), name='searchword_trgm_idx')],
                 'constraints': [models.UniqueConstraint(fields=('guide', 'word'), name='searchword_unique')],
+                'indexes': [models.Index(fields=['word'], name='searchword_word_idx', opclasses=['varchar_pattern_ops'])],
             },
         ),
     ]
