@@ -22,6 +22,7 @@ def cluster(monkeypatch):
     shutil.rmtree(pgdata, ignore_errors=True)
 
 
+@pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR")
 def test_embedded_server_has_the_search_extensions_and_stops_despite_stale_handles(cluster):
     url = devdb.embedded_database_url()
     with psycopg.connect(url, autocommit=True) as connection:
