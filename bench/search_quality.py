@@ -1,7 +1,8 @@
 """Search quality and speed: the portal against MkDocs Material's search on the same files.
 
-Run: DATABASE_URL=... .venv/bin/python bench/search_quality.py
-It imports the learn-resources corpus, builds the same guides with mkdocs-material in a
+Run: DATABASE_URL=... .venv/bin/python bench/search_quality.py [-v]
+It imports the learn-resources corpus into a database of its own (portal_search_bench, dropped
+and made again on the same server), builds the same guides with mkdocs-material in a
 virtualenv it makes under var/bench-mkdocs (pip), installs the npm `lunr` package there, runs
 Material's search in Node (bench/material_search.js) and the portal's in-process, and prints
 hit@1, hit@5 and MRR@10 per query group for both, then the portal's server time per query.
@@ -204,15 +205,36 @@ def portal_results() -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[f
     return by_query, timings
 
 
-def main() -> None:
+def bench_database() -> str:
+    """A database of its own next to the configured one (or the embedded server's), holding
+    the corpus and nothing else, so both engines search the same guides."""
+    import psycopg
+
+    if os.environ.get("DATABASE_URL"):
+        base = os.environ["DATABASE_URL"]
+    else:
+        from portal.devdb import embedded_database_url
+
+        base = embedded_database_url()
+    head, _, tail = base.partition("?")
+    url = head.rsplit("/", 1)[0] + "/portal_search_bench" + (f"?{tail}" if tail else "")
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS portal_search_bench")
+        connection.execute("CREATE DATABASE portal_search_bench")
+    environment = {**os.environ, "DATABASE_URL": url}
     manage = [str(ROOT / ".venv" / "bin" / "python"), "manage.py"]
-    subprocess.run([*manage, "import_guides", str(CORPUS)], cwd=ROOT, check=False,
-                   capture_output=True)  # fmt: skip
+    for command in (["migrate", "-v0"], ["createcachetable"], ["import_guides", str(CORPUS)]):
+        subprocess.run([*manage, *command], cwd=ROOT, env=environment, check=True,
+                       capture_output=True)  # fmt: skip
+    return url
+
+
+def main() -> None:
+    os.environ["DATABASE_URL"] = bench_database()
     portal, timings = portal_results()
     from apps.guides.models import Guide
 
-    files = [CORPUS / Path(g.source_path).name for g in Guide.objects.filter(is_archived=False)
-             if (CORPUS / Path(g.source_path).name).exists()]  # fmt: skip
+    files = [CORPUS / Path(g.source_path).name for g in Guide.objects.filter(is_archived=False)]
     material = material_results(files)
 
     print(f"machine: {platform.node()} {platform.machine()}, load {os.getloadavg()[0]:.1f}; "
