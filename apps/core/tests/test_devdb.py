@@ -14,12 +14,13 @@ from portal import devdb
 @pytest.fixture
 def cluster(monkeypatch):
     # Under var/ like the real one: as root the server runs as another user, who must reach it.
-    pgdata = Path(devdb.PGDATA).parent / "pgdata-test-devdb"
-    shutil.rmtree(pgdata, ignore_errors=True)
+    pgdata = Path(devdb.PGDATA).parent / "test-devdb" / "pgdata"
+    shutil.rmtree(pgdata.parent, ignore_errors=True)
+    pgdata.parent.mkdir(parents=True)
     monkeypatch.setattr(devdb, "PGDATA", pgdata)
     yield pgdata
     devdb.stop()
-    shutil.rmtree(pgdata, ignore_errors=True)
+    shutil.rmtree(pgdata.parent, ignore_errors=True)
 
 
 @pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR")
@@ -41,3 +42,18 @@ def test_embedded_server_has_the_search_extensions_and_stops_despite_stale_handl
     assert devdb.stop().startswith("embedded PostgreSQL stopped")
     assert devdb._postmaster() is None
     assert devdb.stop() == "embedded PostgreSQL is not running"
+
+
+def test_a_cluster_of_an_older_server_is_set_aside_not_lost(cluster):
+    cluster.mkdir(parents=True)
+    (cluster / "PG_VERSION").write_text("16\n")
+    (cluster / "base").mkdir()
+    (cluster / "base" / "data").write_text("rows")
+    moved = devdb.set_aside_older_cluster()
+    kept = cluster.with_name("pgdata-pg16")
+    try:
+        assert str(kept) in moved and not cluster.exists()
+        assert (kept / "base" / "data").read_text() == "rows"
+        assert devdb.set_aside_older_cluster() == ""  # nothing left to move
+    finally:
+        shutil.rmtree(kept, ignore_errors=True)
