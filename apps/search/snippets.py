@@ -57,14 +57,16 @@ def snippet(text: str, stems: list[str], *, clipped_start: bool = False) -> str:
     for hit in hits:
         if fragments and hit < fragments[-1][1]:
             continue
-        start = max(0, hit - 6)
+        start = max(fragments[-1][1] if fragments else 0, hit - 6)
         fragments.append((start, min(len(words), start + FRAGMENT_WORDS)))
         if len(fragments) == FRAGMENTS:
             break
     parts = []
     for start, end in fragments:
         parts.append(" ".join(_mark(word, stems) for word in words[start:end]))
-    text_out = " … ".join(parts)
+    text_out = parts[0]
+    for (_, previous_end), (start, _), part in zip(fragments, fragments[1:], parts[1:]):
+        text_out += (" " if start == previous_end else " … ") + part
     if fragments[0][0] > 0 or clipped_start:
         text_out = "… " + text_out
     if fragments[-1][1] < len(words):

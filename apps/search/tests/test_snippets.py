@@ -24,3 +24,11 @@ def test_no_match_in_the_text_shows_its_start_and_a_clipped_window_drops_the_cut
         "… keeps order per ⟦key⟧"
     )
     assert snippet("", ["kafka"]) == ""
+
+
+def test_fragments_never_repeat_words():
+    words = [f"w{i}" for i in range(100)]
+    words[5], words[33] = "kafka", "kafka"  # the second is just past the first fragment
+    result = snippet(" ".join(words), ["kafka"])
+    assert all(result.count(f" w{i} ") <= 1 for i in range(100))
+    assert "w30 w31 w32 ⟦kafka⟧" in result
