@@ -65,8 +65,9 @@ def snippet(text: str, stems: list[str], *, clipped_start: bool = False) -> str:
     for start, end in fragments:
         parts.append(" ".join(_mark(word, stems) for word in words[start:end]))
     text_out = parts[0]
-    for (_, previous_end), (start, _), part in zip(fragments, fragments[1:], parts[1:]):
-        text_out += (" " if start == previous_end else " … ") + part
+    for index in range(1, len(fragments)):
+        joined = fragments[index][0] == fragments[index - 1][1]
+        text_out += (" " if joined else " … ") + parts[index]
     if fragments[0][0] > 0 or clipped_start:
         text_out = "… " + text_out
     if fragments[-1][1] < len(words):
