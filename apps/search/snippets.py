@@ -25,9 +25,12 @@ SUFFIX = re.compile(
 
 def _matches(word: str, stems: list[str]) -> bool:
     lowered = word.casefold()
-    return any(
-        lowered.startswith(stem) and SUFFIX.fullmatch(lowered[len(stem) :]) for stem in stems
-    )
+    for stem in stems:
+        # The stemmer writes a final y as i ("redelivery" → "redeliveri").
+        for form in (stem, stem[:-1] + "y") if stem.endswith("i") else (stem,):
+            if lowered.startswith(form) and SUFFIX.fullmatch(lowered[len(form) :]):
+                return True
+    return False
 
 
 def _mark(word: str, stems: list[str]) -> str:

@@ -265,3 +265,18 @@ def test_signed_in_search_runs_a_fixed_number_of_queries(
     # session+user (1), words, entries, notes; no correction round when every word is known
     with django_assert_num_queries(4):
         client.get("/search/", {"q": "broker idempotent"})
+
+
+def test_partial_matches_fill_the_page_below_the_full_ones(client, library):
+    # The summary has all three words; "Delivery semantics" has two of them.
+    page = search(query="idempotent consumers redelivery")
+    assert page.hits and not page.partial
+    assert not page.hits[0].partial and page.hits[0].url.startswith("/guides/queues/")
+    assert "\u27e6redelivery\u27e7" in page.hits[0].snippet  # stem "redeliveri"
+    below = [hit for hit in page.hits if hit.partial]
+    assert "/guides/queues/#delivery-semantics" in [hit.url for hit in below]
+    flags = [hit.partial for hit in page.hits]
+    assert flags == sorted(flags)  # every full match above every partial one
+    html = get(client, "idempotent consumers redelivery")
+    assert "Results with most of the words" in html
+    assert html.index("Results with most of the words") < html.index("badge--partial")
