@@ -6,6 +6,7 @@ blocks, diagram source, heading permalinks and markup never reach the index or a
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -190,6 +191,12 @@ def camel_case_parts(text: str) -> str:
     """Names written together ("CeleryExecutor", "PostgreSQL") as separate words, so a query
     that spaces them ("celery executor") finds them."""
     return " ".join(dict.fromkeys(CAMEL_BOUNDARY.sub(" ", w) for w in CAMEL.findall(text)))
+
+
+def unaccent(text: str) -> str:
+    """Letters without their accents, as PostgreSQL's unaccent gives them to the index."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def words_of(text: str) -> set[str]:

@@ -2,6 +2,9 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
+# English stemming after unaccent ("Café" and "cafe" are one word), made by migration 0001.
+TEXT_SEARCH_CONFIG = "search_english"
+
 
 class SearchEntry(models.Model):
     """One unit search returns: a guide, a section (H1-H3) or a glossary term, as readable text.

@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from apps.guides.models import Guide
 from apps.notes.models import Note
-from apps.search.models import SearchEntry, SearchWord
+from apps.search.indexing import unaccent
+from apps.search.models import TEXT_SEARCH_CONFIG, SearchEntry, SearchWord
 from apps.search.snippets import snippet
 
 MAX_QUERY_CHARS = 200
@@ -101,7 +102,7 @@ def query_words(raw: str) -> list[str]:
     """Lower-case words of letters and digits; operators, punctuation and NUL bytes are
     separators. Bounded before any work, so a 10 KB query costs what a 200-character one does."""
     text = raw[: MAX_QUERY_CHARS * 4].replace("\x00", " ")[:MAX_QUERY_CHARS]
-    words = [w[:MAX_WORD_CHARS] for w in WORD.findall(text.casefold())]
+    words = [w[:MAX_WORD_CHARS] for w in WORD.findall(unaccent(text).casefold())]
     return [w for w in words if w not in EXTRA_STOP_WORDS][:MAX_WORDS]
 
 
@@ -245,7 +246,7 @@ def query_terms(
 
 # The query words' stems, by PostgreSQL's English stemmer (the one the index uses).
 STEMS = """(SELECT coalesce(array_agg(lexeme), ARRAY[]::text[])
-            FROM unnest(to_tsvector('english', %(words)s)))"""
+            FROM unnest(to_tsvector('search_english', %(words)s)))"""
 # Where a snippet's text starts: a little before the first place a stem appears. Sections can
 # be 24 KB; a snippet needs 1 KB of it.
 WINDOW_START = """greatest(1, coalesce((
@@ -255,7 +256,12 @@ WINDOW_START = """greatest(1, coalesce((
 WINDOW_CHARS = 1000
 # How many of the query's words an entry has, for partial matches.
 WORDS_MATCHED = """(SELECT count(*) FROM unnest(%(each)s::text[]) AS w(t)
-                    WHERE {vector} @@ to_tsquery('english', w.t))"""
+                    WHERE {vector} @@ to_tsquery('{config}', w.t))"""
+
+
+ENTRY_WORDS_MATCHED = WORDS_MATCHED.format(vector="e.search_vector", config=TEXT_SEARCH_CONFIG)
+# Notes keep their own vectors, made with the plain English configuration by the notes app.
+NOTE_WORDS_MATCHED = WORDS_MATCHED.format(vector="n.search_vector", config="english")
 
 
 def _stem_source(terms: Sequence[Term]) -> str:
@@ -282,11 +288,11 @@ def _entries(
     needed = _needed(len(terms)) if partial else len(terms)
     kinds = [kind] if kind else list(KINDS)
     sql = f"""
-        WITH q AS (SELECT to_tsquery('english', %(tsquery)s) AS query,
-                          to_tsquery('english', %(all)s) AS every),
+        WITH q AS (SELECT to_tsquery('{TEXT_SEARCH_CONFIG}', %(tsquery)s) AS query,
+                          to_tsquery('{TEXT_SEARCH_CONFIG}', %(all)s) AS every),
         matched AS (
             SELECT e.id, e.kind, e.title, e.context, e.anchor, e.body, g.slug,
-                   {WORDS_MATCHED.format(vector="e.search_vector") if partial else "%(needed)s"}
+                   {ENTRY_WORDS_MATCHED if partial else "%(needed)s"}
                    AS words,
                    ts_rank('{RANK_WEIGHTS}', e.search_vector, q.query)
                    + CASE WHEN ts_filter(e.search_vector, '{{a}}') @@ q.every THEN 1 ELSE 0 END
@@ -358,7 +364,7 @@ def _notes(*, user: Any, terms: Sequence[Term], limit: int, partial: bool) -> tu
         WITH q AS (SELECT to_tsquery('english', %(tsquery)s) AS query),
         matched AS (
             SELECT n.id, n.section_anchor, n.body_html, g.slug, g.title AS guide_title,
-                   {WORDS_MATCHED.format(vector="n.search_vector") if partial else "%(needed)s"}
+                   {NOTE_WORDS_MATCHED if partial else "%(needed)s"}
                    AS words,
                    ts_rank('{RANK_WEIGHTS}', n.search_vector, q.query) AS score
             FROM {Note._meta.db_table} n JOIN {Guide._meta.db_table} g ON g.id = n.guide_id, q

@@ -8,7 +8,7 @@ from django.db.models import Value
 
 from apps.guides.models import GlossaryTerm, Guide
 from apps.search.indexing import TermText, guide_rows
-from apps.search.models import SearchEntry, SearchWord
+from apps.search.models import TEXT_SEARCH_CONFIG, SearchEntry, SearchWord
 
 
 def search_index_write(
@@ -47,9 +47,9 @@ def search_index_write(
         body_weight = {"guide": "B", "term": "B", "section": "D"}
         for kind, weight in body_weight.items():
             entry_model.objects.filter(guide_id=guide_id, kind=kind).update(
-                search_vector=SearchVector("title", weight="A", config="english")
-                + SearchVector("context", "keywords", weight="C", config="english")
-                + SearchVector("body", weight=weight, config=Value("english"))
+                search_vector=SearchVector("title", weight="A", config=TEXT_SEARCH_CONFIG)
+                + SearchVector("context", "keywords", weight="C", config=TEXT_SEARCH_CONFIG)
+                + SearchVector("body", weight=weight, config=Value(TEXT_SEARCH_CONFIG))
             )
         word_model.objects.bulk_create(
             [word_model(guide_id=guide_id, word=word) for word in sorted(words)],

@@ -9,6 +9,7 @@ stems come from the same query, from PostgreSQL's own English stemmer).
 import re
 
 from apps.core.templatetags.portal import MATCH_END, MATCH_START
+from apps.search.indexing import unaccent
 
 TOKEN = re.compile(r"[^\W_]+")
 FRAGMENT_WORDS = 26
@@ -24,7 +25,7 @@ SUFFIX = re.compile(
 
 
 def _matches(word: str, stems: list[str]) -> bool:
-    lowered = word.casefold()
+    lowered = unaccent(word).casefold()
     for stem in stems:
         # The stemmer writes a final y as i ("redelivery" → "redeliveri").
         for form in (stem, stem[:-1] + "y") if stem.endswith("i") else (stem,):

@@ -19,6 +19,14 @@ class Migration(migrations.Migration):
         # pg_trgm corrects misspelled words; unaccent is there for accent-blind matching.
         TrigramExtension(),
         UnaccentExtension(),
+        migrations.RunSQL(
+            [
+                "CREATE TEXT SEARCH CONFIGURATION search_english (COPY = pg_catalog.english)",
+                "ALTER TEXT SEARCH CONFIGURATION search_english"
+                " ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem",
+            ],
+            "DROP TEXT SEARCH CONFIGURATION IF EXISTS search_english",
+        ),
         migrations.CreateModel(
             name='SearchEntry',
             fields=[

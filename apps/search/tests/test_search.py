@@ -57,6 +57,10 @@ flowchart TB
 ## Terraform state
 
 Terraform keeps a state file per workspace.
+
+## Café ordering
+
+A café queue serves in order.
 """
 
 
@@ -280,3 +284,10 @@ def test_partial_matches_fill_the_page_below_the_full_ones(client, library):
     html = get(client, "idempotent consumers redelivery")
     assert "Results with most of the words" in html
     assert html.index("Results with most of the words") < html.index("badge--partial")
+
+
+def test_accents_do_not_matter(library):
+    for query in ("cafe", "café", "CAFÉ queue"):
+        page = search(query=query)
+        assert page.hits and page.hits[0].url == "/guides/streams/#cafe-ordering", query
+        assert "\u27e6café\u27e7" in page.hits[0].snippet.casefold()
