@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("apps.guides.urls")),
     path("", include("apps.progress.urls")),
     path("", include("apps.notes.urls")),
+    path("", include("apps.search.urls")),
     path("", include("apps.flashcards.urls")),
     path("", include("apps.reminders.urls")),
     path("", include("apps.sources.urls")),

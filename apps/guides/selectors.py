@@ -1,17 +1,15 @@
 """Reads for the guide library. Every page runs a fixed number of queries."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from apps.guides.models import GlossaryTerm, Guide, Section, Track, guide_visible_q
+from apps.guides.models import Guide, Track, guide_visible_q
 from apps.guides.rendering import SUMMARY_TITLES
 
 # Matches are wrapped in rare brackets, not tags: snippets are escaped text (see the
-# `snippet` template filter), which then turns these brackets into <mark>.
+# `snippet` template filter), which then turns these brackets into <mark>. Notes use it.
 HEADLINE_OPTIONS: dict[str, Any] = {
     "config": "english",
     "start_sel": "\u27e6",
@@ -80,57 +78,3 @@ def guide_neighbours(*, guide: Guide) -> Neighbours:
     previous = ordered[index - 1] if index > 0 else None
     following = ordered[index + 1] if index + 1 < len(ordered) else None
     return Neighbours(previous, following, siblings)
-
-
-@dataclass(frozen=True)
-class SearchResults:
-    query: str
-    guides: Sequence[Guide]
-    sections: Sequence[Section]
-    terms: Sequence[GlossaryTerm]
-
-    @property
-    def total(self) -> int:
-        return len(self.guides) + len(self.sections) + len(self.terms)
-
-
-def library_search(*, query: str, limit: int = 20) -> SearchResults:
-    """Ranked PostgreSQL full-text search over guides, sections and glossary terms."""
-    query = query.strip()[:200]
-    if not query:
-        return SearchResults(query, [], [], [])
-    search = SearchQuery(query, search_type="websearch", config="english")
-
-    guides = list(
-        guide_visible_list()
-        .filter(search_vector=search)
-        .annotate(
-            rank=SearchRank(F("search_vector"), search),
-            snippet=SearchHeadline("summary_text", search, **HEADLINE_OPTIONS),
-        )
-        .only("slug", "title")
-        .order_by("-rank", "title")[:5]
-    )
-    sections = list(
-        Section.objects.visible()
-        .filter(search_vector=search)
-        .select_related("guide")
-        .annotate(
-            rank=SearchRank(F("search_vector"), search),
-            snippet=SearchHeadline("text", search, **HEADLINE_OPTIONS),
-        )
-        .only("anchor", "title", "guide__slug", "guide__title")
-        .order_by("-rank", "title")[:limit]
-    )
-    terms = list(
-        GlossaryTerm.objects.visible()
-        .filter(search_vector=search)
-        .select_related("guide")
-        .annotate(
-            rank=SearchRank(F("search_vector"), search),
-            snippet=SearchHeadline("description", search, **HEADLINE_OPTIONS),
-        )
-        .only("anchor", "term", "guide__slug", "guide__title")
-        .order_by("-rank", "term")[:limit]
-    )
-    return SearchResults(query, guides, sections, terms)

@@ -7,5 +7,4 @@ app_name = "guides"
 urlpatterns = [
     path("", views.home, name="home"),
     path("guides/<slug:slug>/", views.guide_detail, name="guide"),
-    path("search/", views.search, name="search"),
 ]

@@ -47,12 +47,3 @@ def guide_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "guide_notes": notes_for_guide(user=request.user, guide=guide),
     }
     return render(request, "guides/guide.html", context)
-
-
-@require_GET
-def search(request: HtmxHttpRequest) -> HttpResponse:
-    results = selectors.library_search(query=request.GET.get("q", ""))
-    template = "guides/search.html"
-    if request.htmx:
-        template += "#search-results"
-    return render(request, template, {"results": results, "query": results.query})

