@@ -32,7 +32,8 @@ def ensure_database_url() -> str | None:
         return os.environ.get("DATABASE_URL")
     # Settings read .env the same way (without overriding the environment): a DATABASE_URL
     # there counts as configured.
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+    if (BASE_DIR / ".env").is_file():
+        environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
     if not os.environ.get("DATABASE_URL"):
         from portal.devdb import embedded_database_url
 
