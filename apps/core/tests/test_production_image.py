@@ -408,3 +408,36 @@ def test_the_runtime_lock_holds_no_dev_tools_and_the_dev_lock_agrees_with_it() -
     }
     for lock in ("requirements.lock", "requirements-dev.lock"):
         assert "uv pip compile" in (ROOT / lock).read_text().splitlines()[1]
+
+
+def test_compose_and_dockerfile_run_the_entrypoint_with_env_files() -> None:
+    script = Path(ENTRYPOINT).read_text()
+    services = COMPOSE["services"]
+    for name in ("migrate", "web", "worker", "beat"):
+        service = services[name]
+        assert service["env_file"] == [".env"] and "environment" not in service, name
+        (command,) = service["command"]
+        assert f"\n  {command})" in script, f"{name}: {command} is not an entrypoint command"
+    assert services["postgres"]["env_file"] == [".env.postgres"]
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+        test = services[name]["healthcheck"]["test"]
+        assert test == ["CMD", "/app/scripts/docker-entrypoint", "healthcheck", name]
+    assert "redis-cli" in services["redis"]["healthcheck"]["test"]
+    lines = (ROOT / "docker-compose.yml").read_text().splitlines()
+    raw = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    assert not re.search(r"PASSWORD\s*:|postgres://|SECRET", raw), "credentials belong in env files"
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    run_stage = dockerfile.split("AS run", 1)[1]
+    assert "--requirement /tmp/requirements.lock" in run_stage
+    assert "requirements-dev" not in dockerfile
+    assert run_stage.index("RUN scripts/docker-entrypoint collectstatic") < run_stage.index(
+        "USER portal"
+    )
+    assert 'ENTRYPOINT ["/app/scripts/docker-entrypoint"]' in run_stage
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".env", "var/", ".venv", ".git", "node_modules/"} <= set(ignored)
