@@ -16,8 +16,7 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels --requirement /tmp/requirements
 FROM python:${PYTHON_VERSION}-slim-bookworm AS run
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DJANGO_SETTINGS_MODULE=portal.settings.production \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus-multiproc
+    DJANGO_SETTINGS_MODULE=portal.settings.production
 WORKDIR /app
 RUN addgroup --system portal \
     && adduser --system --ingroup portal --home /app --no-create-home portal
