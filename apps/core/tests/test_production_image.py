@@ -195,7 +195,13 @@ def web(migrated: str, static_root: Path, tmp_path_factory) -> Iterator[dict]:
 
     try:
         assert wait_until(answers, timeout=60), log.read_text()[-3000:]
-        yield {"port": port, "env": env, "metrics_dir": metrics_dir, "log": log}
+        yield {
+            "port": port,
+            "env": env,
+            "metrics_dir": metrics_dir,
+            "log": log,
+            "master": process.pid,  # the script exec'd gunicorn: same process
+        }
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -258,23 +264,44 @@ def test_readyz_and_the_web_healthcheck_pass(web: dict) -> None:
     assert healthcheck.returncode == 0, healthcheck.stdout + healthcheck.stderr
 
 
-@pytest.mark.integration
-def test_metrics_add_up_every_gunicorn_worker(web: dict) -> None:
-    assert not (web["metrics_dir"] / "counter_1.db").exists()
-    requests = 12
-    for _ in range(requests):
-        assert fetch(web["port"], "/healthz").status == 200
-    status, text = fetch_text(web["port"], "/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
+def healthz_count(port: int) -> float:
+    status, text = fetch_text(port, "/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
     assert status == 200
     line = re.search(
         r'portal_http_requests_total\{method="GET",status="200",view="core:healthz"\} (\S+)',
         text,
     )
     assert line, text[:2000]
-    # The fixture's readiness probes were counted too.
-    assert float(line.group(1)) >= requests
+    return float(line.group(1))
+
+
+def children(pid: int) -> set[int]:
+    return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+@pytest.mark.integration
+def test_metrics_add_up_every_gunicorn_worker_past_restarts(web: dict) -> None:
+    port = web["port"]
+    assert not (web["metrics_dir"] / "counter_1.db").exists(), "stale files were kept"
+    requests = 12
+    for _ in range(requests):
+        assert fetch(port, "/healthz").status == 200
+    before = healthz_count(port)
+    assert before >= requests  # the fixture's readiness probes count too
+
+    # Every worker that served those requests is replaced: in one process's memory the counts
+    # would start again from zero, in multiprocess mode the dead workers' files still count.
+    workers = children(web["master"])
+    assert len(workers) == 2
+    for pid in workers:
+        os.kill(pid, signal.SIGTERM)
+    assert wait_until(lambda: len(children(web["master"]) - workers) == 2, timeout=60), (
+        "gunicorn did not replace its workers"
+    )
+    assert wait_until(lambda: fetch(port, "/healthz").status == 200, timeout=60)
+    assert healthz_count(port) >= before + 1
     files = {path.name for path in web["metrics_dir"].iterdir()}
-    assert any(name.startswith("counter_") for name in files), files
+    assert len([name for name in files if name.startswith("counter_")]) >= 2, files
 
 
 @pytest.mark.integration
