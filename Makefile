@@ -5,13 +5,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test setup lint format db-stop bench clean
+.PHONY: run test setup lint format db-stop bench clean lock
 
-$(VENV)/.installed: requirements.lock
+# Two locks, one per group: requirements.lock is the runtime (the production image installs only
+# it), requirements-dev.lock the dev group (tests, lint, the embedded PostgreSQL) pinned to agree.
+$(VENV)/.installed: requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 12), f"Python 3.12 is required, found {sys.version.split()[0]}"'
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet --requirement requirements.lock
+	$(VENV)/bin/pip install --quiet --requirement requirements.lock --requirement requirements-dev.lock
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -42,6 +44,11 @@ bench: setup
 
 db-stop: $(VENV)/.installed
 	$(PY) -m portal.devdb stop
+
+# After editing pyproject.toml's dependencies (needs uv; the locks' headers say the same).
+lock:
+	uv pip compile pyproject.toml -o requirements.lock --python-version 3.12
+	uv pip compile --group pyproject.toml:dev -c requirements.lock -o requirements-dev.lock --python-version 3.12
 
 clean: db-stop
 	rm -rf $(VENV) var

@@ -4,7 +4,10 @@ import os
 import shutil
 from pathlib import Path
 
+import environ
 import pytest
+
+from portal.devstart import ensure_database_url
 
 # Playwright drives the browser from the test thread while live_server runs Django in another.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -21,6 +24,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-django has imported the settings by now, and they start nothing: with DATABASE_URL
+    # unset, start the embedded PostgreSQL here, before any connection is opened, and export its
+    # URL for the servers and workers tests start.
+    from django.conf import settings
+
+    url = ensure_database_url()
+    if url:
+        settings.DATABASES["default"].update(environ.Env.db_url_config(url))
 
 
 @pytest.fixture(scope="session")

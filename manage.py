@@ -5,6 +5,10 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+    from portal.devstart import ensure_database_url
+
+    # Development: the embedded PostgreSQL when DATABASE_URL is unset. Production: nothing.
+    ensure_database_url()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

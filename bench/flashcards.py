@@ -20,6 +20,10 @@ os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 import django
 
+from portal.devstart import ensure_database_url
+
+ensure_database_url()
+
 django.setup()
 
 from django.conf import settings

@@ -1,7 +1,9 @@
-"""gunicorn settings for production (see docker-compose.yml)."""
+"""gunicorn settings for production (scripts/docker-entrypoint web, docker-compose.yml)."""
 
 import multiprocessing
 import os
+import shutil
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -16,6 +18,15 @@ access_log_format = (
     '{"remote": "%(h)s", "request": "%(r)s", "status": %(s)s, "bytes": %(B)s, '
     '"duration_ms": %(M)s, "agent": "%(a)s"}'
 )
+
+
+def on_starting(server):
+    # Prometheus multiprocess mode: each worker writes its metrics to files in this directory and
+    # /metrics adds them up. Files left by an earlier run would be counted again: start empty.
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        Path(directory).mkdir(parents=True)
 
 
 def child_exit(server, worker):

@@ -1,17 +1,13 @@
-"""Development: DEBUG on, console email, embedded PostgreSQL when DATABASE_URL is unset."""
+"""Development: DEBUG on, console email. DATABASE_URL names the database; when it is unset,
+manage.py, Celery, wsgi and the tests start the embedded PostgreSQL and set it (portal/devstart.py).
+Importing these settings starts nothing."""
 
 from portal.settings.base import *  # noqa: F403
-from portal.settings.base import DATABASES, env
+from portal.settings.base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-not-secret-" + "x" * 40)
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
-
-if not env("DATABASE_URL", default=""):
-    from portal.devdb import embedded_database_url
-
-    DATABASES["default"] = env.db_url_config(embedded_database_url())
-    DATABASES["default"]["CONN_MAX_AGE"] = 60
 
 # Serve static files straight from static/ in development and tests (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
