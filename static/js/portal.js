@@ -22,6 +22,24 @@
     });
   }
 
+  function setupMenu() {
+    var header = document.querySelector(".site-header");
+    var button = document.querySelector("[data-menu-toggle]");
+    if (!header || !button) return;
+    function set(open) {
+      button.setAttribute("aria-expanded", String(open));
+      if (open) header.setAttribute("data-menu-open", ""); else header.removeAttribute("data-menu-open");
+    }
+    button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") { set(false); button.focus(); }
+    });
+    document.addEventListener("click", function (event) {
+      if (button.getAttribute("aria-expanded") === "true" && !header.contains(event.target)) set(false);
+    });
+    window.matchMedia("(min-width: 72.01rem)").addEventListener("change", function (event) { if (event.matches) set(false); });
+  }
+
   function setupSearchShortcut() {
     document.addEventListener("keydown", function (event) {
       if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -162,6 +180,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setupThemeToggle();
+    setupMenu();
     setupSearchShortcut();
     setupCopyButtons(document);
     setupGlossaryPopover();
