@@ -83,7 +83,7 @@ def task_control_html(*, item_id: int, key: str, state: str, csrf_token: str, ne
     )
     return (
         f'<form id="taskbox-{key}" class="task-control task-control--{state}" method="post" '
-        f'action="{url}" '
+        f'action="{url}" data-announce="Exercise: {STATE_LABELS[state].lower()}" '
         f'hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         f'<input type="hidden" name="next" value="{escape(next_url)}">'
@@ -103,7 +103,8 @@ def section_control_html(*, section_id: int, read: bool, csrf_token: str, next_u
     label = "Read ✓" if read else "Mark as read"
     return (
         f'<form class="section-read section-read--{"done" if read else "todo"}" method="post" '
-        f'action="{url}" hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
+        f'action="{url}" data-announce="Section marked as {"read" if read else "not read"}" '
+        f'hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         f'<input type="hidden" name="next" value="{escape(next_url)}">'
         f'<button type="submit" name="read" value="{"0" if read else "1"}" '
@@ -125,7 +126,8 @@ def guide_body_for_user(*, guide: Guide, state: GuideState, csrf_token: str) -> 
             key=match["key"],
             state=item_state,
             csrf_token=csrf_token,
-            next_url=base,
+            # Without JavaScript the tick reloads the page: come back to the same exercise.
+            next_url=f"{base}#taskbox-{match['key']}",
         )
 
     def heading(match: re.Match[str]) -> str:
@@ -463,7 +465,11 @@ def dashboard_for_user(*, user: User) -> Dashboard:
             is_archived=False, guide__is_published=True, guide__is_archived=False
         )
         .exclude(guide__track__kind=Track.Kind.OVERVIEW)  # "up next" is an exercise to do
-        .exclude(progress__user=user, progress__state__in=COMPLETE_STATES)
+        # ... that the learner has not started: started ones are listed under "In progress".
+        .exclude(
+            progress__user=user,
+            progress__state__in=(*COMPLETE_STATES, TaskProgress.State.IN_PROGRESS),
+        )
         .select_related("guide")
         .defer(*_light("guide__"))
         .order_by("guide__track__position", "guide__position", "position")

@@ -188,4 +188,82 @@
     renderMermaid(false);
   });
   document.addEventListener("htmx:afterSwap", function (event) { setupCopyButtons(event.target); });
+
+  // After an htmx swap the control the user pressed is gone, and focus would fall back to
+  // <body>. Put it on the same control in the new markup (or, after a choice in a menu, on the
+  // menu's main control), and announce what changed in the polite live region.
+  var FOCUSABLE = "button:not([disabled]), a[href], input:not([type=hidden]):not([disabled]), select, textarea, summary";
+  var pending = null;
+
+  function announce(text) {
+    var region = document.getElementById("live-region");
+    if (!region || !text) return;
+    region.textContent = "";
+    // A fresh text node after a tick is what makes screen readers read a repeated message.
+    setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function focusables(scope) {
+    return Array.prototype.filter.call(scope.querySelectorAll(FOCUSABLE), function (el) {
+      var closed = el.closest("details:not([open])");
+      return !closed || (el.tagName === "SUMMARY" && el.parentNode === closed);
+    });
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var used = document.activeElement;
+    pending = null;
+    if (!target || !target.parentNode) return;
+    var swap = (event.detail.requestConfig && event.detail.requestConfig.elt && event.detail.requestConfig.elt.getAttribute("hx-swap")) || "";
+    var holdsFocus = used && used !== document.body && target.contains(used);
+    pending = {
+      parent: target.parentNode,
+      index: Array.prototype.indexOf.call(target.parentNode.children, target),
+      outer: /outerHTML/.test(swap) || !document.contains(target),
+      target: target,
+      position: holdsFocus ? focusables(target).indexOf(used) : -1,
+      fromMenu: holdsFocus && !!used.closest(".task-menu"),
+      holdsFocus: holdsFocus,
+    };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var state = pending;
+    pending = null;
+    if (!state) return;
+    var fresh = document.contains(state.target) ? state.target : state.parent.children[state.index];
+    if (!fresh) return;
+    var message = fresh.matches("[data-announce]") ? fresh : fresh.querySelector("[data-announce]");
+    if (message) announce(message.getAttribute("data-announce"));
+    updateGuideStatus();
+    if (!state.holdsFocus) return;
+    // Another script (the review page) may already have placed focus on purpose.
+    if (document.activeElement && document.activeElement !== document.body && document.contains(document.activeElement)) return;
+    var candidates = focusables(fresh);
+    var next = state.fromMenu ? fresh.querySelector(".task-check") : candidates[state.position];
+    next = next || candidates[0];
+    if (!next) { fresh.setAttribute("tabindex", "-1"); next = fresh; }
+    next.focus();
+  });
+
+  // The "N of M sections read" pill follows the section controls without a reload.
+  function updateGuideStatus() {
+    var status = document.querySelector("[data-guide-status]");
+    var body = document.querySelector("[data-guide-body]");
+    if (!status || !body) return;
+    var sections = body.querySelectorAll(".section-read").length;
+    var read = body.querySelectorAll(".section-read--done").length;
+    var items = body.querySelectorAll(".task-control").length;
+    var finished = body.querySelectorAll(".task-control--done, .task-control--skipped").length;
+    var pill = status.querySelector(".pill");
+    if (!pill) return;
+    if (read === sections && finished === items) {
+      pill.className = "pill pill--done";
+      pill.textContent = "Complete";
+    } else {
+      pill.className = "pill";
+      pill.textContent = read + " of " + sections + " sections read";
+    }
+  }
 })();

@@ -375,3 +375,23 @@ def test_heatmap_shows_each_active_day_with_its_level_and_count(client, learner)
     assert f'heatmap__day--4" title="{old:%a %-d %b %Y}: 12 actions"' in page
     assert page.count("heatmap__day--") - page.count("heatmap__day--none") == 365  # a year
     assert "2 active days in the last 12 months" in page
+
+
+def test_up_next_skips_the_exercise_already_in_progress(client, learner):
+    started = item("Run a broker locally")
+    client.post(f"/progress/items/{started.pk}/", {"state": "in_progress"})
+    dashboard = dashboard_for_user(user=learner)
+    assert [entry.pk for entry in dashboard.in_progress] == [started.pk]
+    assert dashboard.next_item is not None
+    assert dashboard.next_item.text == "Publish ten messages"
+
+
+def test_a_tick_without_javascript_returns_to_the_exercise(client, learner):
+    target = item("Measure consumer lag")
+    page = client.get("/guides/queues/").content.decode()
+    assert f'name="next" value="/guides/queues/#taskbox-{target.key}"' in page
+    response = client.post(
+        f"/progress/items/{target.pk}/",
+        {"state": "done", "next": f"/guides/queues/#taskbox-{target.key}"},
+    )
+    assert response["Location"] == f"/guides/queues/#taskbox-{target.key}"
