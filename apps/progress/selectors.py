@@ -520,21 +520,39 @@ def _heatmap(
     return weeks
 
 
+HEATMAP_WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "")  # weeks start on Monday
+
+
 def heatmap_html(weeks: list[list[HeatDay | None]]) -> SafeString:
     """The year's grid as HTML, built in Python: through template tags its 371 cells were most
-    of the dashboard's rendering time."""
+    of the dashboard's rendering time. Each week column carries the month that starts in it;
+    each day is an image named by its date and count, for screen readers and on hover."""
     empty = '<span class="heatmap__day heatmap__day--none"></span>'
     columns = []
-    for week in weeks:
+    for index, week in enumerate(weeks):
+        days = [day for day in week if day]
+        month = next((day.day for day in days if day.day.day == 1), None)
+        if index == 0 and days and days[0].day.day <= 14:
+            month = days[0].day  # the first column names its month unless it is nearly over
+        label = f"{month:%b}" if month else ""
         cells = "".join(
-            f'<span class="heatmap__day heatmap__day--{day.level}" title="{escape(day.title)}">'
-            "</span>"
+            f'<span class="heatmap__day heatmap__day--{day.level}" title="{escape(day.title)}" '
+            f'role="img" aria-label="{escape(day.title)}"></span>'
             if day
             else empty
             for day in week
         )
-        columns.append(f'<div class="heatmap__week">{cells}</div>')
-    return mark_safe("".join(columns))  # noqa: S308 - fixed markup; the only text is escaped
+        columns.append(
+            f'<div class="heatmap__week"><span class="heatmap__month" aria-hidden="true">'
+            f"{label}</span>{cells}</div>"
+        )
+    weekdays = "".join(f"<span>{name}</span>" for name in ("", *HEATMAP_WEEKDAYS))
+    return mark_safe(  # noqa: S308 - fixed markup; the only text is escaped
+        f'<div class="heatmap__weekdays" aria-hidden="true">{weekdays}</div>'
+        '<div class="heatmap__scroll" tabindex="0" role="group" '
+        'aria-label="Activity per day over the last 12 months, most recent on the right">'
+        f'<div class="heatmap__grid">{"".join(columns)}</div></div>'
+    )
 
 
 def _streak(*, today: datetime.date, counts: dict[datetime.date, int]) -> int:

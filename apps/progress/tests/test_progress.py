@@ -395,3 +395,13 @@ def test_a_tick_without_javascript_returns_to_the_exercise(client, learner):
         {"state": "done", "next": f"/guides/queues/#taskbox-{target.key}"},
     )
     assert response["Location"] == f"/guides/queues/#taskbox-{target.key}"
+
+
+def test_heatmap_names_months_weekdays_and_each_day(client, learner):
+    today = user_local_date(user=learner)
+    page = client.get("/dashboard/").content.decode()
+    assert f'aria-label="{today:%a %-d %b %Y}: 0 actions"' in page
+    first_of_month = today.replace(day=1)
+    assert f'aria-hidden="true">{first_of_month:%b}</span>' in page
+    assert "<span>Mon</span><span></span><span>Wed</span>" in page
+    assert 'class="heatmap__legend' in page and "heatmap__swatch--4" in page
