@@ -162,20 +162,68 @@
     });
   }
 
+  // The table of contents marks the section being read (the last heading that has passed
+  // under the sticky header) and keeps that entry in view inside its own scroll box.
   function setupScrollSpy() {
-    var links = document.querySelectorAll(".reader__toc a[href^='#']");
-    if (!links.length || !("IntersectionObserver" in window)) return;
-    var byId = {};
-    links.forEach(function (link) { byId[decodeURIComponent(link.getAttribute("href").slice(1))] = link; });
-    var observer = new IntersectionObserver(function (entries) {
-      entries.forEach(function (entry) {
-        if (!entry.isIntersecting) return;
-        links.forEach(function (link) { link.classList.remove("is-active"); });
-        var active = byId[entry.target.id];
-        if (active) active.classList.add("is-active");
+    var links = Array.prototype.slice.call(document.querySelectorAll(".toc a[href^='#']"));
+    if (!links.length) return;
+    var headings = [];
+    var seen = {};
+    links.forEach(function (link) {
+      var id = decodeURIComponent(link.getAttribute("href").slice(1));
+      var heading = document.getElementById(id);
+      if (heading && !seen[id]) { seen[id] = true; headings.push(heading); }
+    });
+    var box = document.querySelector(".reader__toc");
+    var current = null;
+    function update() {
+      var offset = document.querySelector(".site-header").offsetHeight + 24;
+      var active = null;
+      for (var i = 0; i < headings.length; i++) {
+        if (headings[i].getBoundingClientRect().top - offset <= 0) active = headings[i]; else break;
+      }
+      // At the very bottom the last sections may never reach the top: the last one is read.
+      if (window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2) active = headings[headings.length - 1];
+      var id = active ? active.id : null;
+      if (id === current) return;
+      current = id;
+      links.forEach(function (link) {
+        var on = id !== null && decodeURIComponent(link.getAttribute("href").slice(1)) === id;
+        link.classList.toggle("is-active", on);
+        if (on) link.setAttribute("aria-current", "location"); else link.removeAttribute("aria-current");
+        if (on && box && box.contains(link)) {
+          var top = link.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+          if (top < box.scrollTop + 24 || top > box.scrollTop + box.clientHeight - 48) {
+            box.scrollTop = Math.max(0, top - box.clientHeight / 3);
+          }
+        }
       });
-    }, { rootMargin: "-10% 0px -80% 0px" });
-    Object.keys(byId).forEach(function (id) { var h = document.getElementById(id); if (h) observer.observe(h); });
+    }
+    var queued = false;
+    window.addEventListener("scroll", function () {
+      if (queued) return;
+      queued = true;
+      window.requestAnimationFrame(function () { queued = false; update(); });
+    }, { passive: true });
+    update();
+  }
+
+  // "Back to top" floats in once the reader is a screen down; without JavaScript it is a plain
+  // link at the end of the page.
+  function setupBackToTop() {
+    var link = document.querySelector("[data-back-to-top]");
+    if (!link) return;
+    link.classList.add("back-to-top--floating");
+    function update() { link.classList.toggle("is-shown", window.scrollY > window.innerHeight); }
+    window.addEventListener("scroll", update, { passive: true });
+    update();
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      window.scrollTo({ top: 0, behavior: smooth ? "smooth" : "auto" });
+      var main = document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -185,6 +233,7 @@
     setupCopyButtons(document);
     setupGlossaryPopover();
     setupScrollSpy();
+    setupBackToTop();
     renderMermaid(false);
   });
   document.addEventListener("htmx:afterSwap", function (event) { setupCopyButtons(event.target); });

@@ -63,9 +63,11 @@ def test_viewer_zooms_with_the_wheel_and_pans_by_dragging(live_server, page, gui
     assert box
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.wheel(0, -400)
-    page.wait_for_function(
-        f"Number(document.querySelector('.diagram-viewer__stage').dataset.scale) > {fitted}"
-    )
+    for _ in range(50):  # the page's CSP forbids wait_for_function's eval
+        if scale(page) > fitted:
+            break
+        page.wait_for_timeout(50)
+    assert scale(page) > fitted
     svg = page.locator(".diagram-viewer__svg")
     before = svg.evaluate("el => el.style.transform")
     page.mouse.down()
