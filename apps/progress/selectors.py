@@ -334,6 +334,48 @@ def guide_progress_list(*, user: User) -> list[TrackProgress]:
     return list(tracks.values())
 
 
+@dataclass
+class LibraryProgress:
+    """What the library page shows a signed-in learner: where to resume, the curriculum's
+    completion, and each guide's share done."""
+
+    by_guide: dict[int, GuideProgress]
+    overall_percent: int
+    state: LearnerState | None
+
+
+def _curriculum(tracks: list[TrackProgress]) -> list[TrackProgress]:
+    """The phases and projects when there are any, else the whole library. The overview's
+    milestones are the learner's own account of the same work, so they are not counted."""
+    return [
+        t for t in tracks if t.track.kind not in (Track.Kind.CATEGORY, Track.Kind.OVERVIEW)
+    ] or [t for t in tracks if t.track.kind != Track.Kind.OVERVIEW]
+
+
+def library_progress_for_user(*, user: User) -> LibraryProgress:
+    tracks = guide_progress_list(user=user)
+    curriculum = _curriculum(tracks)
+    total = sum(t.total for t in curriculum)
+    done = sum(t.done for t in curriculum)
+    state = (
+        LearnerState.objects.filter(user=user)
+        .select_related("last_guide")
+        .only(
+            "last_section_anchor",
+            "last_visited_at",
+            "user_id",
+            "last_guide__slug",
+            "last_guide__title",
+        )
+        .first()
+    )
+    return LibraryProgress(
+        by_guide={entry.guide.pk: entry for track in tracks for entry in track.guides},
+        overall_percent=round(100 * done / total) if total else 0,
+        state=state,
+    )
+
+
 def milestone_groups_for_user(*, user: User, tracks: list[TrackProgress]) -> list[MilestoneGroup]:
     """The overview README's milestones under their headings, each with the user's own state
     and, where it names one, the completion of the phase, guide or exercise (with the
@@ -440,12 +482,7 @@ def _exercise_percents(*, user: User, item_ids: set[int]) -> dict[int, _Exercise
 
 def dashboard_for_user(*, user: User) -> Dashboard:
     tracks = guide_progress_list(user=user)
-    # "The curriculum" is the phases and projects when there are any, else the whole library.
-    # The overview's milestones are the learner's own account of the same work, so they are
-    # not counted again here.
-    curriculum = [
-        t for t in tracks if t.track.kind not in (Track.Kind.CATEGORY, Track.Kind.OVERVIEW)
-    ] or [t for t in tracks if t.track.kind != Track.Kind.OVERVIEW]
+    curriculum = _curriculum(tracks)
     total = sum(t.total for t in curriculum)
     done = sum(t.done for t in curriculum)
     in_progress = list(

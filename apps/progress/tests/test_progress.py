@@ -405,3 +405,24 @@ def test_heatmap_names_months_weekdays_and_each_day(client, learner):
     assert f'aria-hidden="true">{first_of_month:%b}</span>' in page
     assert "<span>Mon</span><span></span><span>Wed</span>" in page
     assert 'class="heatmap__legend' in page and "heatmap__swatch--4" in page
+
+
+def test_library_page_shows_a_learner_where_to_resume_and_each_guides_progress(
+    client, learner, django_assert_num_queries
+):
+    target = item("Run a broker locally")
+    client.post(f"/progress/items/{target.pk}/", {"state": "done"})
+    client.get("/guides/queues/")  # reading it makes it the guide to resume
+    # Session and user, tracks and guides, then this learner's progress: guides, exercise and
+    # section counts, the resume point. The same for any size of library.
+    with django_assert_num_queries(7):
+        html = client.get("/").content.decode()
+    assert "Resume Queues" in html
+    assert 'aria-label="Curriculum complete"' in html
+    queues = html[html.index('href="/guides/queues/" class="guide-item__link"') :]
+    assert "% done" in queues[: queues.index("</li>")]
+    # Visitors see no progress and cost no extra queries.
+    client.logout()
+    with django_assert_num_queries(2):
+        html = client.get("/").content.decode()
+    assert "Resume" not in html and "% done" not in html
