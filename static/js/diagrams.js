@@ -225,7 +225,9 @@
       var wrapper = el("div", { class: "diagram" });
       pre.parentNode.insertBefore(wrapper, pre);
       wrapper.appendChild(pre);
-      var button = el("button", { type: "button", class: "diagram__expand", "aria-label": "Open diagram " + number + " full screen" }, "⤢ Expand");
+      var button = el("button", { type: "button", class: "diagram__expand", "aria-label": "Expand diagram " + number });
+      button.appendChild(el("span", { "aria-hidden": "true" }, "⤢ "));
+      button.appendChild(document.createTextNode("Expand"));
       wrapper.appendChild(button);
       button.addEventListener("click", function () { open(pre, number); });
       pre.addEventListener("click", function () { if (pre.querySelector("svg")) open(pre, number); });

@@ -116,8 +116,14 @@
     function open(link, entry) {
       title.textContent = entry.querySelector("dt").textContent;
       content.innerHTML = "";
-      var list = document.createElement("dl");
-      entry.querySelectorAll("dd").forEach(function (dd) { list.appendChild(dd.cloneNode(true)); });
+      // Definitions without their term (the title shows it): paragraphs, not a bare <dl>.
+      var list = document.createElement("div");
+      entry.querySelectorAll("dd").forEach(function (dd) {
+        var paragraph = document.createElement("p");
+        paragraph.className = dd.className;
+        dd.childNodes.forEach(function (node) { paragraph.appendChild(node.cloneNode(true)); });
+        list.appendChild(paragraph);
+      });
       content.appendChild(list);
       more.href = "#" + entry.id.replace(/^def-/, "");
       var slot = popover.querySelector("[data-deck-slot]");

@@ -106,8 +106,11 @@ SIGNED_IN_PAGES = [
     "/flashcards/review/?deck=all",
     "/notes/",
     "/notes/{note}/edit/",
+    "/glossary/queues/term-broker/",
     "/profile/",
+    "/profile/delete/",
     "/reminders/",
 ]
-SIGNED_OUT_PAGES = ["/", "/guides/queues/", "/search/?q=broker", "/glossary/", "/accounts/login/",
-                    "/accounts/signup/"]  # fmt: skip
+SIGNED_OUT_PAGES = ["/", "/guides/queues/", "/search/?q=broker", "/glossary/",
+                    "/glossary/queues/term-broker/", "/accounts/login/", "/accounts/signup/",
+                    "/accounts/password/reset/"]  # fmt: skip

@@ -16,7 +16,7 @@ def test_viewer_opens_zooms_pans_and_closes_with_the_keyboard(live_server, page,
     build_site(guide_repo)
     page.goto(f"{live_server.url}/guides/queues/")
     page.wait_for_selector("pre.mermaid svg")
-    expand = page.get_by_role("button", name="Open diagram 1 full screen")
+    expand = page.get_by_role("button", name="Expand diagram 1")
     expand.focus()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Diagram 1")
