@@ -53,3 +53,11 @@ def test_admin_sections_have_distinct_names_and_notes_stay_private(admin_client:
     assert "Exercise progress" in html
     assert "/admin/notes/" not in html
     assert admin_client.get("/admin/notes/note/").status_code == 404
+
+
+def test_the_footer_makes_no_offline_claim(client: Client):
+    # The portal has no service worker: an offline reload fails, so the footer must not say
+    # otherwise.
+    html = client.get("/").content.decode()
+    footer = html[html.index('<footer class="site-footer">') :]
+    assert "offline" not in footer.lower()
