@@ -104,6 +104,7 @@ SIGNED_IN_PAGES = [
     "/dashboard/",
     "/flashcards/",
     "/flashcards/review/?deck=all",
+    "/flashcards/statistics/",
     "/notes/",
     "/notes/{note}/edit/",
     "/glossary/queues/term-broker/",
