@@ -3,6 +3,7 @@ forecast, each one grouped query in the learner's time zone."""
 
 import datetime
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -62,7 +63,7 @@ def _zone(user: User) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def _bars(rows: list[tuple[str, str, float]]) -> list[Bar]:
+def _bars(rows: Sequence[tuple[str, str, float]]) -> list[Bar]:
     peak = max((value for _, _, value in rows), default=0) or 1
     return [
         Bar(label, title, value, round(100 * value / peak, 1), 10 * index)
