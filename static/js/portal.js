@@ -223,6 +223,8 @@
     function update() { link.classList.toggle("is-shown", window.scrollY > window.innerHeight); }
     window.addEventListener("scroll", update, { passive: true });
     update();
+    // Animate only from now on: the switch from plain link to hidden float must not fade.
+    window.requestAnimationFrame(function () { link.classList.add("back-to-top--animated"); });
     link.addEventListener("click", function (event) {
       event.preventDefault();
       var smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
