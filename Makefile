@@ -16,6 +16,11 @@ $(VENV)/.installed: requirements.lock requirements-dev.lock
 	$(VENV)/bin/pip install --quiet --requirement requirements.lock --requirement requirements-dev.lock
 	@touch $@
 
+# Test-only JavaScript (axe-core for the accessibility browser test), pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 setup: $(VENV)/.installed
 	@mkdir -p var
 	$(MANAGE) migrate --noinput
@@ -36,7 +41,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: setup lint
+test: setup lint node_modules/.installed
 	$(PY) -m pytest
 
 bench: setup

@@ -7,4 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from apps.core import signals  # noqa: F401 - connects the receivers
+        from django.db.models.signals import post_migrate
+
+        from apps.core import signals
+
+        post_migrate.connect(signals.sync_site, sender=self, dispatch_uid="core.sync_site")

@@ -52,3 +52,21 @@ def audit_record_log_entry(*, entry: LogEntry) -> AuditEvent:
         object_repr=entry.object_repr,
         message=entry.get_change_message(),
     )
+
+
+SITE_NAME = "Learning Portal"
+
+
+def site_sync_from_settings() -> None:
+    """Name the django.contrib.sites row after the portal, not "example.com": allauth puts the
+    site's name in every account email's subject and body, and its domain in their links."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    domain = urlsplit(settings.PORTAL_BASE_URL).netloc or "localhost"
+    Site.objects.update_or_create(
+        pk=settings.SITE_ID, defaults={"name": SITE_NAME, "domain": domain}
+    )
+    Site.objects.clear_cache()

@@ -2,7 +2,8 @@ import hmac
 import os
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -50,3 +51,9 @@ def metrics(request: HtmxHttpRequest) -> HttpResponse:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+@require_GET
+def favicon(request: HtmxHttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers ask for /favicon.ico on pages that name no icon (the admin, raw files)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

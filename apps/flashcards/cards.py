@@ -15,16 +15,16 @@ def card_faces(
     name = f'<p class="card-term">{html.escape(term)}</p>'
     fields = []
     if description:
-        fields.append(f'<dd class="card-field">{inline_html(description)}</dd>')
+        fields.append(f'<p class="card-field">{inline_html(description)}</p>')
     if use_when:
         fields.append(
-            f'<dd class="card-field"><strong>Use this when:</strong> {inline_html(use_when)}</dd>'
+            f'<p class="card-field"><strong>Use this when:</strong> {inline_html(use_when)}</p>'
         )
     if like:
-        fields.append(f'<dd class="card-field"><strong>Like:</strong> {inline_html(like)}</dd>')
+        fields.append(f'<p class="card-field"><strong>Like:</strong> {inline_html(like)}</p>')
     if not fields:
         return []
-    faces = [("forward", name, f'<dl class="card-fields">{"".join(fields)}</dl>')]
+    faces = [("forward", name, f'<div class="card-fields">{"".join(fields)}</div>')]
     summary = f'<p class="card-field">{inline_html(description)}</p>' if description else ""
     if use_when:
         faces.append(

@@ -98,10 +98,14 @@ def review_counts(*, user: User, deck: Deck, now: datetime.datetime) -> QueueCou
     left = new_cards_left_today(user=user, day=day)
     new = 0
     if left:
+        # One new card per term a day: review_next buries a term's other cards (siblings)
+        # once one is shown, so the count is of terms, not cards.
         new = (
             cards.filter(state=CardState.State.NEW)
             .exclude(card__term_id__in=_terms_seen(user=user, day=day))
-            .values("pk")[:left]
+            .order_by()
+            .values("card__term_id")
+            .distinct()[:left]
             .count()
         )
     due = cards.filter(state__gt=0, due__lt=day.end).aggregate(

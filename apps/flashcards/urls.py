@@ -12,6 +12,7 @@ urlpatterns = [
     path("flashcards/review/", views.review, name="review"),
     path("flashcards/review/answer/", views.review_answer, name="answer"),
     path("flashcards/review/undo/", views.review_undo, name="undo"),
+    path("flashcards/statistics/", views.statistics, name="statistics"),
     path("glossary/", views.glossary, name="glossary"),
     path("glossary/<slug:guide_slug>/<str:anchor>/", views.term, name="term"),
 ]

@@ -14,6 +14,7 @@ from apps.core.pagecache import anonymous_page_cache
 from apps.flashcards import scheduling, selectors, services
 from apps.flashcards.forms import AnswerForm, ReviewSettingsForm
 from apps.flashcards.models import CardState
+from apps.flashcards.statistics import review_statistics
 from apps.guides.models import GlossaryTerm, Guide, Track, guide_visible_q
 
 
@@ -239,3 +240,10 @@ def term(request: HtmxHttpRequest, guide_slug: str, anchor: str) -> HttpResponse
         user=request.user, guide_slug=guide_slug, anchor=anchor, now=timezone.now()
     )
     return render(request, "flashcards/term.html", context)
+
+
+@require_GET
+@login_required
+def statistics(request: AuthenticatedHttpRequest) -> HttpResponse:
+    data = review_statistics(user=request.user, now=timezone.now())
+    return render(request, "flashcards/statistics.html", {"stats": data})

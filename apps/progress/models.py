@@ -21,6 +21,8 @@ class TaskProgress(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "exercise progress"
+        verbose_name_plural = "exercise progress"
         constraints = [
             models.UniqueConstraint(fields=["user", "item"], name="taskprogress_one_per_user_item"),
         ]

@@ -90,7 +90,7 @@ def task_control_html(*, item_id: int, key: str, state: str, csrf_token: str, ne
     )
     return (
         f'<form id="taskbox-{key}" class="task-control task-control--{state}" method="post" '
-        f'action="{url}" '
+        f'action="{url}" data-announce="Exercise: {STATE_LABELS[state].lower()}" '
         f'hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         f'<input type="hidden" name="next" value="{escape(next_url)}">'
@@ -110,7 +110,8 @@ def section_control_html(*, section_id: int, read: bool, csrf_token: str, next_u
     label = "Read ✓" if read else "Mark as read"
     return (
         f'<form class="section-read section-read--{"done" if read else "todo"}" method="post" '
-        f'action="{url}" hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
+        f'action="{url}" data-announce="Section marked as {"read" if read else "not read"}" '
+        f'hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
         f'<input type="hidden" name="next" value="{escape(next_url)}">'
         f'<button type="submit" name="read" value="{"0" if read else "1"}" '
@@ -132,7 +133,8 @@ def guide_body_for_user(*, guide: Guide, state: GuideState, csrf_token: str) -> 
             key=match["key"],
             state=item_state,
             csrf_token=csrf_token,
-            next_url=base,
+            # Without JavaScript the tick reloads the page: come back to the same exercise.
+            next_url=f"{base}#taskbox-{match['key']}",
         )
 
     def heading(match: re.Match[str]) -> str:
@@ -339,6 +341,48 @@ def guide_progress_list(*, user: User) -> list[TrackProgress]:
     return list(tracks.values())
 
 
+@dataclass
+class LibraryProgress:
+    """What the library page shows a signed-in learner: where to resume, the curriculum's
+    completion, and each guide's share done."""
+
+    by_guide: dict[int, GuideProgress]
+    overall_percent: int
+    state: LearnerState | None
+
+
+def _curriculum(tracks: list[TrackProgress]) -> list[TrackProgress]:
+    """The phases and projects when there are any, else the whole library. The overview's
+    milestones are the learner's own account of the same work, so they are not counted."""
+    return [
+        t for t in tracks if t.track.kind not in (Track.Kind.CATEGORY, Track.Kind.OVERVIEW)
+    ] or [t for t in tracks if t.track.kind != Track.Kind.OVERVIEW]
+
+
+def library_progress_for_user(*, user: User) -> LibraryProgress:
+    tracks = guide_progress_list(user=user)
+    curriculum = _curriculum(tracks)
+    total = sum(t.total for t in curriculum)
+    done = sum(t.done for t in curriculum)
+    state = (
+        LearnerState.objects.filter(user=user)
+        .select_related("last_guide")
+        .only(
+            "last_section_anchor",
+            "last_visited_at",
+            "user_id",
+            "last_guide__slug",
+            "last_guide__title",
+        )
+        .first()
+    )
+    return LibraryProgress(
+        by_guide={entry.guide.pk: entry for track in tracks for entry in track.guides},
+        overall_percent=round(100 * done / total) if total else 0,
+        state=state,
+    )
+
+
 def milestone_groups_for_user(*, user: User, tracks: list[TrackProgress]) -> list[MilestoneGroup]:
     """The overview README's milestones under their headings, each with the user's own state
     and, where it names one, the completion of the phase, guide or exercise (with the
@@ -437,12 +481,7 @@ def _exercise_percents(*, user: User, item_ids: set[int]) -> dict[int, _Exercise
 
 def dashboard_for_user(*, user: User) -> Dashboard:
     tracks = guide_progress_list(user=user)
-    # "The curriculum" is the phases and projects when there are any, else the whole library.
-    # The overview's milestones are the learner's own account of the same work, so they are
-    # not counted again here.
-    curriculum = [
-        t for t in tracks if t.track.kind not in (Track.Kind.CATEGORY, Track.Kind.OVERVIEW)
-    ] or [t for t in tracks if t.track.kind != Track.Kind.OVERVIEW]
+    curriculum = _curriculum(tracks)
     total = sum(t.total for t in curriculum)
     done = sum(t.done for t in curriculum)
     in_progress = list(
@@ -455,7 +494,11 @@ def dashboard_for_user(*, user: User) -> Dashboard:
     next_item = (
         TaskItem.objects.visible()
         .exclude(guide__track__kind=Track.Kind.OVERVIEW)  # "up next" is an exercise to do
-        .exclude(progress__user=user, progress__state__in=COMPLETE_STATES)
+        # ... that the learner has not started: started ones are listed under "In progress".
+        .exclude(
+            progress__user=user,
+            progress__state__in=(*COMPLETE_STATES, TaskProgress.State.IN_PROGRESS),
+        )
         .select_related("guide")
         .defer(*_light("guide__"))
         .order_by("guide__track__position", "guide__position", "position")
@@ -506,21 +549,39 @@ def _heatmap(
     return weeks
 
 
+HEATMAP_WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "")  # weeks start on Monday
+
+
 def heatmap_html(weeks: list[list[HeatDay | None]]) -> SafeString:
     """The year's grid as HTML, built in Python: through template tags its 371 cells were most
-    of the dashboard's rendering time."""
+    of the dashboard's rendering time. Each week column carries the month that starts in it;
+    each day is an image named by its date and count, for screen readers and on hover."""
     empty = '<span class="heatmap__day heatmap__day--none"></span>'
     columns = []
-    for week in weeks:
+    for index, week in enumerate(weeks):
+        days = [day for day in week if day]
+        month = next((day.day for day in days if day.day.day == 1), None)
+        if index == 0 and days and days[0].day.day <= 14:
+            month = days[0].day  # the first column names its month unless it is nearly over
+        label = f"{month:%b}" if month else ""
         cells = "".join(
-            f'<span class="heatmap__day heatmap__day--{day.level}" title="{escape(day.title)}">'
-            "</span>"
+            f'<span class="heatmap__day heatmap__day--{day.level}" title="{escape(day.title)}" '
+            f'role="img" aria-label="{escape(day.title)}"></span>'
             if day
             else empty
             for day in week
         )
-        columns.append(f'<div class="heatmap__week">{cells}</div>')
-    return mark_safe("".join(columns))  # noqa: S308 - fixed markup; the only text is escaped
+        columns.append(
+            f'<div class="heatmap__week"><span class="heatmap__month" aria-hidden="true">'
+            f"{label}</span>{cells}</div>"
+        )
+    weekdays = "".join(f"<span>{name}</span>" for name in ("", *HEATMAP_WEEKDAYS))
+    return mark_safe(  # noqa: S308 - fixed markup; the only text is escaped
+        f'<div class="heatmap__weekdays" aria-hidden="true">{weekdays}</div>'
+        '<div class="heatmap__scroll" tabindex="0" role="group" '
+        'aria-label="Activity per day over the last 12 months, most recent on the right">'
+        f'<div class="heatmap__grid">{"".join(columns)}</div></div>'
+    )
 
 
 def _streak(*, today: datetime.date, counts: dict[datetime.date, int]) -> int:

@@ -22,6 +22,24 @@
     });
   }
 
+  function setupMenu() {
+    var header = document.querySelector(".site-header");
+    var button = document.querySelector("[data-menu-toggle]");
+    if (!header || !button) return;
+    function set(open) {
+      button.setAttribute("aria-expanded", String(open));
+      if (open) header.setAttribute("data-menu-open", ""); else header.removeAttribute("data-menu-open");
+    }
+    button.addEventListener("click", function () { set(button.getAttribute("aria-expanded") !== "true"); });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") { set(false); button.focus(); }
+    });
+    document.addEventListener("click", function (event) {
+      if (button.getAttribute("aria-expanded") === "true" && !header.contains(event.target)) set(false);
+    });
+    window.matchMedia("(min-width: 72.01rem)").addEventListener("change", function (event) { if (event.matches) set(false); });
+  }
+
   function setupSearchShortcut() {
     document.addEventListener("keydown", function (event) {
       if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -80,8 +98,14 @@
     function open(link, entry) {
       title.textContent = entry.querySelector("dt").textContent;
       content.innerHTML = "";
-      var list = document.createElement("dl");
-      entry.querySelectorAll("dd").forEach(function (dd) { list.appendChild(dd.cloneNode(true)); });
+      // Definitions without their term (the title shows it): paragraphs, not a bare <dl>.
+      var list = document.createElement("div");
+      entry.querySelectorAll("dd").forEach(function (dd) {
+        var paragraph = document.createElement("p");
+        paragraph.className = dd.className;
+        dd.childNodes.forEach(function (node) { paragraph.appendChild(node.cloneNode(true)); });
+        list.appendChild(paragraph);
+      });
       content.appendChild(list);
       more.href = "#" + entry.id.replace(/^def-/, "");
       var slot = popover.querySelector("[data-deck-slot]");
@@ -126,28 +150,158 @@
     });
   }
 
+  // The table of contents marks the section being read (the last heading that has passed
+  // under the sticky header) and keeps that entry in view inside its own scroll box.
   function setupScrollSpy() {
-    var links = document.querySelectorAll(".reader__toc a[href^='#']");
-    if (!links.length || !("IntersectionObserver" in window)) return;
-    var byId = {};
-    links.forEach(function (link) { byId[decodeURIComponent(link.getAttribute("href").slice(1))] = link; });
-    var observer = new IntersectionObserver(function (entries) {
-      entries.forEach(function (entry) {
-        if (!entry.isIntersecting) return;
-        links.forEach(function (link) { link.classList.remove("is-active"); });
-        var active = byId[entry.target.id];
-        if (active) active.classList.add("is-active");
+    var links = Array.prototype.slice.call(document.querySelectorAll(".toc a[href^='#']"));
+    if (!links.length) return;
+    var headings = [];
+    var seen = {};
+    links.forEach(function (link) {
+      var id = decodeURIComponent(link.getAttribute("href").slice(1));
+      var heading = document.getElementById(id);
+      if (heading && !seen[id]) { seen[id] = true; headings.push(heading); }
+    });
+    var box = document.querySelector(".reader__toc");
+    var current = null;
+    function update() {
+      var offset = document.querySelector(".site-header").offsetHeight + 24;
+      var active = null;
+      for (var i = 0; i < headings.length; i++) {
+        if (headings[i].getBoundingClientRect().top - offset <= 0) active = headings[i]; else break;
+      }
+      // At the very bottom the last sections may never reach the top: the last one is read.
+      if (window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2) active = headings[headings.length - 1];
+      var id = active ? active.id : null;
+      if (id === current) return;
+      current = id;
+      links.forEach(function (link) {
+        var on = id !== null && decodeURIComponent(link.getAttribute("href").slice(1)) === id;
+        link.classList.toggle("is-active", on);
+        if (on) link.setAttribute("aria-current", "location"); else link.removeAttribute("aria-current");
+        if (on && box && box.contains(link)) {
+          var top = link.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop;
+          if (top < box.scrollTop + 24 || top > box.scrollTop + box.clientHeight - 48) {
+            box.scrollTop = Math.max(0, top - box.clientHeight / 3);
+          }
+        }
       });
-    }, { rootMargin: "-10% 0px -80% 0px" });
-    Object.keys(byId).forEach(function (id) { var h = document.getElementById(id); if (h) observer.observe(h); });
+    }
+    var queued = false;
+    window.addEventListener("scroll", function () {
+      if (queued) return;
+      queued = true;
+      window.requestAnimationFrame(function () { queued = false; update(); });
+    }, { passive: true });
+    update();
+  }
+
+  // "Back to top" floats in once the reader is a screen down; without JavaScript it is a plain
+  // link at the end of the page.
+  function setupBackToTop() {
+    var link = document.querySelector("[data-back-to-top]");
+    if (!link) return;
+    link.classList.add("back-to-top--floating");
+    function update() { link.classList.toggle("is-shown", window.scrollY > window.innerHeight); }
+    window.addEventListener("scroll", update, { passive: true });
+    update();
+    // Animate only from now on: the switch from plain link to hidden float must not fade.
+    window.requestAnimationFrame(function () { link.classList.add("back-to-top--animated"); });
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      window.scrollTo({ top: 0, behavior: smooth ? "smooth" : "auto" });
+      var main = document.getElementById("main");
+      if (main) main.focus({ preventScroll: true });
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     setupThemeToggle();
+    setupMenu();
     setupSearchShortcut();
     setupCopyButtons(document);
     setupGlossaryPopover();
     setupScrollSpy();
+    setupBackToTop();
   });
   document.addEventListener("htmx:afterSwap", function (event) { setupCopyButtons(event.target); });
+
+  // After an htmx swap the control the user pressed is gone, and focus would fall back to
+  // <body>. Put it on the same control in the new markup (or, after a choice in a menu, on the
+  // menu's main control), and announce what changed in the polite live region.
+  var FOCUSABLE = "button:not([disabled]), a[href], input:not([type=hidden]):not([disabled]), select, textarea, summary";
+  var pending = null;
+
+  function announce(text) {
+    var region = document.getElementById("live-region");
+    if (!region || !text) return;
+    region.textContent = "";
+    // A fresh text node after a tick is what makes screen readers read a repeated message.
+    setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function focusables(scope) {
+    return Array.prototype.filter.call(scope.querySelectorAll(FOCUSABLE), function (el) {
+      var closed = el.closest("details:not([open])");
+      return !closed || (el.tagName === "SUMMARY" && el.parentNode === closed);
+    });
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var used = document.activeElement;
+    pending = null;
+    if (!target || !target.parentNode) return;
+    var swap = (event.detail.requestConfig && event.detail.requestConfig.elt && event.detail.requestConfig.elt.getAttribute("hx-swap")) || "";
+    var holdsFocus = used && used !== document.body && target.contains(used);
+    pending = {
+      parent: target.parentNode,
+      index: Array.prototype.indexOf.call(target.parentNode.children, target),
+      outer: /outerHTML/.test(swap) || !document.contains(target),
+      target: target,
+      position: holdsFocus ? focusables(target).indexOf(used) : -1,
+      fromMenu: holdsFocus && !!used.closest(".task-menu"),
+      holdsFocus: holdsFocus,
+    };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var state = pending;
+    pending = null;
+    if (!state) return;
+    var fresh = document.contains(state.target) ? state.target : state.parent.children[state.index];
+    if (!fresh) return;
+    var message = fresh.matches("[data-announce]") ? fresh : fresh.querySelector("[data-announce]");
+    if (message) announce(message.getAttribute("data-announce"));
+    updateGuideStatus();
+    if (!state.holdsFocus) return;
+    // Another script (the review page) may already have placed focus on purpose.
+    if (document.activeElement && document.activeElement !== document.body && document.contains(document.activeElement)) return;
+    var candidates = focusables(fresh);
+    var next = state.fromMenu ? fresh.querySelector(".task-check") : candidates[state.position];
+    next = next || candidates[0];
+    if (!next) { fresh.setAttribute("tabindex", "-1"); next = fresh; }
+    next.focus();
+  });
+
+  // The "N of M sections read" pill follows the section controls without a reload.
+  function updateGuideStatus() {
+    var status = document.querySelector("[data-guide-status]");
+    var body = document.querySelector("[data-guide-body]");
+    if (!status || !body) return;
+    var sections = body.querySelectorAll(".section-read").length;
+    var read = body.querySelectorAll(".section-read--done").length;
+    var items = body.querySelectorAll(".task-control").length;
+    var finished = body.querySelectorAll(".task-control--done, .task-control--skipped").length;
+    var pill = status.querySelector(".pill");
+    if (!pill) return;
+    if (read === sections && finished === items) {
+      pill.className = "pill pill--done";
+      pill.textContent = "Complete";
+    } else {
+      pill.className = "pill";
+      pill.textContent = read + " of " + sections + " sections read";
+    }
+  }
 })();

@@ -15,7 +15,7 @@ from apps.core.metrics import REVIEWS_TOTAL
 from apps.flashcards import selectors, services
 from apps.flashcards.models import Card, CardState, ReviewLog, ReviewSettings
 from apps.flashcards.scheduling import interval_label
-from apps.guides.models import GlossaryTerm
+from apps.guides.models import GlossaryTerm, Guide
 from apps.guides.services import guides_import
 from apps.progress.models import ActivityDay
 
@@ -137,8 +137,9 @@ def test_reimport_keeps_history_and_archives_removed_terms(learner, guide_repo):
     assert ReviewLog.objects.filter(card_state=producer).count() == 1
     broker = term_state(learner, "Broker")
     assert broker.card.is_archived and broker.card.term.is_archived  # removed: archived, kept
-    assert selectors.review_counts(user=learner, deck=deck_all(), now=_now()).new == 11 - 1 - 1 - 2
-    # (11 cards, Producer's answered, Broker's archived, Producer's two siblings wait a day)
+    # New today: one card for each term not yet seen today and not archived (Consumer, Offset,
+    # Dead letter queue); Producer's two siblings wait a day, Broker is archived.
+    assert selectors.review_counts(user=learner, deck=deck_all(), now=_now()).new == 3
     # The term comes back: its card and the learner's state return with it.
     guides_import(path=library_root(guide_repo))
     broker.refresh_from_db()
@@ -281,6 +282,21 @@ def test_siblings_of_a_new_card_wait_until_tomorrow(learner):
     assert selectors.review_next(user=learner, deck=deck_all(), now=tomorrow).card.kind != "forward"
 
 
+def test_the_new_count_is_the_new_cards_a_session_will_show(learner):
+    # Five terms make eleven cards, but siblings wait a day: a session shows five new cards,
+    # and the deck says so (it said "11 new" and then showed five).
+    services.deck_add_cards(user=learner, guide=Guide.objects.get(slug="queues"))
+    now = _now()
+    assert CardState.objects.filter(user=learner).count() == 11
+    counts = selectors.review_counts(user=learner, deck=deck_all(), now=now)
+    shown = 0
+    while selectors.review_next(user=learner, deck=deck_all(), now=now) is not None:
+        if answer_next(learner, 4, now).state == CardState.State.NEW:
+            shown += 1
+        now += datetime.timedelta(seconds=5)
+    assert counts.new == shown == 5
+
+
 @pytest.mark.parametrize("tz", ["Pacific/Auckland", "America/Los_Angeles", "Asia/Kolkata"])
 def test_the_new_card_limit_resets_at_local_midnight(library, tz):
     user = make_user(f"tz-{tz.replace('/', '-').lower()}@example.com", tz=tz)
@@ -370,7 +386,8 @@ def test_review_page_full_and_partial(client, learner):
     page = client.get("/flashcards/review/?deck=all")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "<html" in html and "Show answer" in html and "11 new" in html
+    # Eleven cards from five terms; siblings wait a day, so five new cards today.
+    assert "<html" in html and "Show answer" in html and "5 new" in html
     assert "Again" in html and "Easy" in html and 'data-rating="4"' in html
     partial = client.get("/flashcards/review/?deck=all", headers={"HX-Request": "true"})
     assert "<html" not in partial.content.decode() and 'id="review"' in partial.content.decode()

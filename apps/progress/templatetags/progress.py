@@ -5,7 +5,13 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from apps.progress.selectors import MilestoneRow, task_control_html
+from apps.progress.selectors import (
+    GuideProgress,
+    LibraryProgress,
+    MilestoneRow,
+    library_progress_for_user,
+    task_control_html,
+)
 
 register = template.Library()
 
@@ -29,3 +35,15 @@ def milestone_control(context: template.Context, milestone: MilestoneRow) -> Saf
             next_url=cache["next_url"],
         )
     )
+
+
+@register.simple_tag(takes_context=True)
+def library_progress(context: template.Context) -> LibraryProgress | None:
+    """The signed-in learner's progress for the library page; None for visitors."""
+    user = context["request"].user
+    return library_progress_for_user(user=user) if user.is_authenticated else None
+
+
+@register.filter
+def for_guide(progress: LibraryProgress | None, guide_id: int) -> GuideProgress | None:
+    return progress.by_guide.get(guide_id) if progress else None

@@ -375,3 +375,54 @@ def test_heatmap_shows_each_active_day_with_its_level_and_count(client, learner)
     assert f'heatmap__day--4" title="{old:%a %-d %b %Y}: 12 actions"' in page
     assert page.count("heatmap__day--") - page.count("heatmap__day--none") == 365  # a year
     assert "2 active days in the last 12 months" in page
+
+
+def test_up_next_skips_the_exercise_already_in_progress(client, learner):
+    started = item("Run a broker locally")
+    client.post(f"/progress/items/{started.pk}/", {"state": "in_progress"})
+    dashboard = dashboard_for_user(user=learner)
+    assert [entry.pk for entry in dashboard.in_progress] == [started.pk]
+    assert dashboard.next_item is not None
+    assert dashboard.next_item.text == "Publish ten messages"
+
+
+def test_a_tick_without_javascript_returns_to_the_exercise(client, learner):
+    target = item("Measure consumer lag")
+    page = client.get("/guides/queues/").content.decode()
+    assert f'name="next" value="/guides/queues/#taskbox-{target.key}"' in page
+    response = client.post(
+        f"/progress/items/{target.pk}/",
+        {"state": "done", "next": f"/guides/queues/#taskbox-{target.key}"},
+    )
+    assert response["Location"] == f"/guides/queues/#taskbox-{target.key}"
+
+
+def test_heatmap_names_months_weekdays_and_each_day(client, learner):
+    today = user_local_date(user=learner)
+    page = client.get("/dashboard/").content.decode()
+    assert f'aria-label="{today:%a %-d %b %Y}: 0 actions"' in page
+    first_of_month = today.replace(day=1)
+    assert f'aria-hidden="true">{first_of_month:%b}</span>' in page
+    assert "<span>Mon</span><span></span><span>Wed</span>" in page
+    assert 'class="heatmap__legend' in page and "heatmap__swatch--4" in page
+
+
+def test_library_page_shows_a_learner_where_to_resume_and_each_guides_progress(
+    client, learner, django_assert_num_queries
+):
+    target = item("Run a broker locally")
+    client.post(f"/progress/items/{target.pk}/", {"state": "done"})
+    client.get("/guides/queues/")  # reading it makes it the guide to resume
+    # Session and user, tracks and guides, then this learner's progress: guides, exercise and
+    # section counts, the resume point. The same for any size of library.
+    with django_assert_num_queries(7):
+        html = client.get("/").content.decode()
+    assert "Resume Queues" in html
+    assert 'aria-label="Curriculum complete"' in html
+    queues = html[html.index('href="/guides/queues/" class="guide-item__link"') :]
+    assert "% done" in queues[: queues.index("</li>")]
+    # Visitors see no progress and cost no extra queries.
+    client.logout()
+    with django_assert_num_queries(2):
+        html = client.get("/").content.decode()
+    assert "Resume" not in html and "% done" not in html
