@@ -80,7 +80,7 @@ def library(guide_repo):
 
 @pytest.fixture
 def alice() -> User:
-    return User.objects.create_user(username="alice", email="alice@example.com", password="pw")
+    return User.objects.create_user(email="alice@example.com", password="pw")
 
 
 def get(client: Client, query: str, **params: str) -> str:
@@ -167,7 +167,7 @@ def test_type_filter_keeps_the_counts_of_every_kind(client, library):
 def test_notes_are_found_only_by_their_owner(client, library, alice):
     queues = Guide.objects.get(slug="queues")
     note_create(user=alice, guide=queues, body_markdown="Zebrafish **retries** are idempotent")
-    bob = User.objects.create_user(username="bob", email="bob@example.com", password="pw")
+    bob = User.objects.create_user(email="bob@example.com", password="pw")
     assert "badge--note" not in get(client, "zebrafish")
     client.force_login(bob)
     assert "badge--note" not in get(client, "zebrafish")
