@@ -53,10 +53,13 @@ PAGE_IDS = frozenset(
         "security-title", "settings-title", "site-search-input", "status-title", "study-title",
         "term-popover", "term-popover-title", "time-error", "timezone-error", "timezone-list",
         "unsubscribe-title", "uses-title", "weekdays-error",
+        "diagram-viewer-source", "diagram-viewer-title", "live-region", "resume-title",
+        "site-nav", "site-search-listbox", "site-search-results", "site-search-status",
     }
 )  # fmt: skip
 PAGE_ID_PREFIXES = (
     "id_", "letter-", "milestone-group-", "note-", "phase-", "shared-", "taskbox-", "track-",
+    "instant-option-", "mermaid-svg-", "chart-",
 )  # fmt: skip
 
 

@@ -139,7 +139,9 @@ class AnonymousPageCacheMiddleware:
             or not _anonymous(request)
         ):
             return self.get_response(request)
-        key = request.get_full_path()
+        # get_host() validates the Host header against ALLOWED_HOSTS (DisallowedHost is a 400,
+        # as without the cache); pages may hold absolute URLs, so the host is part of the key.
+        key = request.get_host() + request.get_full_path()
         entry = _store.get(key)
         if entry is not None:
             request.resolver_match = entry.resolver_match

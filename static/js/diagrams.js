@@ -51,6 +51,9 @@
     // diagrams drawn above the reader.
     var lines = source.split("\n").filter(function (line) { return line.trim(); }).length;
     node.style.minHeight = Math.min(640, Math.max(160, lines * 28)) + "px";
+    // A placeholder, not a region to scroll through (the source is readable once drawn or
+    // when drawing fails, and without JavaScript this class is never set).
+    node.classList.add("mermaid--pending");
   }
 
   function showFailure(node, source, error) {
@@ -69,7 +72,7 @@
     note.appendChild(detail);
     var code = document.createElement("code");
     code.textContent = source;
-    node.className = "mermaid-source";
+    node.className = "mermaid-source";  // also drops mermaid--pending
     node.style.minHeight = "";
     node.dataset.diagramError = "true";
     node.textContent = "";
@@ -88,6 +91,7 @@
         if (result.bindFunctions) result.bindFunctions(node);
         node.setAttribute("data-processed", "true");
         node.style.minHeight = "";
+        node.classList.remove("mermaid--pending");
         node.dispatchEvent(new CustomEvent("portal:diagram-drawn", { bubbles: true }));
       })
       .catch(function (error) { showFailure(node, source, error); });
@@ -141,6 +145,7 @@
         if (!node.dataset.processed) return;
         node.removeAttribute("data-processed");
         node.textContent = sources.get(node);
+        node.classList.add("mermaid--pending");
         enqueue(node);
       });
     });

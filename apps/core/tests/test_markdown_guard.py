@@ -156,14 +156,20 @@ def _fails() -> None:
     raise ValueError("a reason a person can read")
 
 
+def _children() -> set[int]:
+    # Other tests' servers may be children of this process too: compare, not count.
+    return {int(pid) for pid in Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+            .read_text().split()}  # fmt: skip
+
+
 def test_child_returns_the_result_and_kills_on_the_deadline():
+    before = _children()
     assert run_with_time_limit(_slow, 0, seconds=5) == "done"
     started = time.monotonic()
     with pytest.raises(RenderFailed, match=r"longer than the 0\.5-second limit"):
         run_with_time_limit(_slow, 60, seconds=0.5)
     assert time.monotonic() - started < 2
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left behind
+    assert _children() <= before  # no child left behind, not even a zombie
 
 
 def test_child_errors_come_back_as_reasons():

@@ -116,7 +116,7 @@ def test_htmx_requests_and_other_cookies_bypass_the_cache(client, cached, librar
 
 
 def test_only_views_that_opted_in_are_cached(client, cached, library):
-    url = reverse("guides:search") + "?q=queues"
+    url = reverse("search:search") + "?q=queues"
     client.get(url)
     assert "X-Page-Cache" not in client.get(url).headers
 
@@ -136,3 +136,10 @@ def test_not_found_is_not_cached(client, cached, library):
     url = reverse("guides:guide", args=["nope"])
     assert client.get(url).status_code == 404
     assert "X-Page-Cache" not in client.get(url).headers
+
+
+def test_an_unknown_host_is_refused_even_when_the_page_is_cached(client, cached, library):
+    url = reverse("guides:home")
+    client.get(url)
+    assert client.get(url).headers.get("X-Page-Cache") == "hit"
+    assert client.get(url, headers={"Host": "evil.example.com"}).status_code == 400

@@ -9,6 +9,7 @@ environment (as compose passes an env file), a real PostgreSQL and a real Redis 
 import http.client
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -55,8 +56,16 @@ def base_environment() -> dict[str, str]:
     }
 
 
+# What .env.example tells a deployer to do with its placeholder secret (production refuses to
+# start with the placeholder itself: apps/core/tests/test_health.py).
+GENERATED_SECRET = secrets.token_urlsafe(50)
+
+
 def documented_environment(**overrides: str) -> dict[str, str]:
-    return {**base_environment(), **env_file(ROOT / ".env.example"), **overrides}
+    documented = env_file(ROOT / ".env.example")
+    assert documented["DJANGO_SECRET_KEY"].startswith("change-me")
+    documented["DJANGO_SECRET_KEY"] = GENERATED_SECRET
+    return {**base_environment(), **documented, **overrides}
 
 
 def grace_seconds(service: str) -> float:
