@@ -41,7 +41,7 @@ new PerformanceObserver((list) => {
 
 FIRST_SCREEN_DRAWN = """
 () => {
-  const visible = [...document.querySelectorAll("pre.mermaid, .diagram")].filter((node) => {
+  const visible = [...document.querySelectorAll("pre.mermaid, pre.mermaid-source")].filter((node) => {
     const box = node.getBoundingClientRect();
     return box.top < innerHeight && box.bottom > 0;
   });
@@ -79,7 +79,7 @@ def measure(page, url: str) -> dict[str, float]:
     page.wait_for_timeout(1500)
     tasks = page.evaluate("window.__longTasks")
     drawn_all = page.evaluate(
-        "[...document.querySelectorAll('pre.mermaid, .diagram')]"
+        "[...document.querySelectorAll('pre.mermaid')]"
         ".filter((n) => n.querySelector('svg')).length"
     )
     return {
