@@ -16,7 +16,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import ftfy
 import markdown
 from django.conf import settings
 from django.utils.text import slugify
@@ -136,7 +135,11 @@ def decode_guide(raw: bytes, *, max_bytes: int) -> tuple[str, list[str]]:
         warnings.append("converted CRLF line endings")
     # UTF-8 read as Latin-1/Windows-1252 always leaves a lead byte (Â..ô) before a continuation
     # byte's character: without one there is nothing for ftfy's (costly) check to repair.
-    repaired = ftfy.fix_encoding(text) if MOJIBAKE_HINT.search(text) else text
+    repaired = text
+    if MOJIBAKE_HINT.search(text):
+        import ftfy  # only now: importing it costs every process 50 ms
+
+        repaired = ftfy.fix_encoding(text)
     if repaired != text:
         warnings.append("repaired mojibake (text decoded with the wrong encoding)")
         text = repaired
@@ -769,7 +772,6 @@ __all__ = [
     "GuideError",
     "RenderedGuide",
     "decode_guide",
-    "ftfy",
     "humanize_filename",
     "render_guide",
 ]
