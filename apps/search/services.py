@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import Value
 
 from apps.guides.models import GlossaryTerm, Guide
-from apps.search.indexing import TermText, guide_rows
+from apps.search.indexing import EntryRow, TermText, guide_rows
 from apps.search.models import TEXT_SEARCH_CONFIG, SearchEntry, SearchWord
 
 
@@ -27,23 +27,7 @@ def search_index_write(
     with transaction.atomic():
         entry_model.objects.filter(guide_id=guide_id).delete()
         word_model.objects.filter(guide_id=guide_id).delete()
-        entry_model.objects.bulk_create(
-            [
-                entry_model(
-                    guide_id=guide_id,
-                    kind=row.kind,
-                    anchor=row.anchor,
-                    title=row.title,
-                    context=row.context,
-                    level=row.level,
-                    body=row.body,
-                    position=row.position,
-                    keywords=row.keywords,
-                )
-                for row in rows
-            ],
-            ignore_conflicts=True,  # two headings with one anchor: the first is kept
-        )
+        _entries_insert(entry_model=entry_model, guide_id=guide_id, rows=rows)
         body_weight = {"guide": "B", "term": "B", "section": "D"}
         for kind, weight in body_weight.items():
             entry_model.objects.filter(guide_id=guide_id, kind=kind).update(
@@ -53,6 +37,29 @@ def search_index_write(
             )
         _words_insert(word_model=word_model, guide_id=guide_id, words=sorted(words))
     return len(rows)
+
+
+ENTRY_COLUMNS = (
+    ("kind", "text"), ("anchor", "text"), ("title", "text"), ("context", "text"),
+    ("level", "integer"), ("body", "text"), ("position", "integer"), ("keywords", "text"),
+)  # fmt: skip
+
+
+def _entries_insert(*, entry_model: Any, guide_id: int, rows: list[EntryRow]) -> None:
+    """A guide's entries in one statement, one array per column, in order: two headings with
+    one anchor keep the first (ON CONFLICT DO NOTHING)."""
+    meta = entry_model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name, _ in ENTRY_COLUMNS)
+    arrays = ", ".join(f"%s::{kind}[]" for _, kind in ENTRY_COLUMNS)
+    names = ", ".join(name for name, _ in ENTRY_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({quote(meta.get_field('guide').column)}, "  # noqa: S608 - names from _meta
+            f"{columns}) SELECT %s, {names} FROM unnest({arrays}) WITH ORDINALITY "
+            f"AS t({names}, n) ORDER BY n ON CONFLICT DO NOTHING",
+            [guide_id, *([getattr(row, name) for row in rows] for name, _ in ENTRY_COLUMNS)],
+        )
 
 
 def _words_insert(*, word_model: Any, guide_id: int, words: list[str]) -> None:
