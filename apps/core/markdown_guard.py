@@ -27,10 +27,11 @@ import pickle
 import re
 import select
 import signal
+import struct
 import time
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 # Container levels (quotes, list items) one line may open on top of its indentation. Python's
@@ -363,6 +364,52 @@ def neutralize_markdown(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def _outcome(function: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> bytes:
+    """In a child: the pickled ("ok", result) or ("error", reason) of one call."""
+    try:
+        return pickle.dumps(("ok", function(*args, **kwargs)))
+    except RecursionError:
+        return pickle.dumps(("error", "it nests too deeply to render"))
+    except BaseException as error:
+        message = str(error) or type(error).__name__
+        if not isinstance(error, Exception):
+            traceback.print_exc()
+        return pickle.dumps(("error", message, type(error).__name__))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fork() -> int:
+    with warnings.catch_warnings():
+        # Python 3.12 warns about fork() in a process with threads (gunicorn, runserver). The
+        # child only computes and writes to a pipe, so no lock held by another thread matters.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
+def _read_until(fd: int, deadline: float) -> bool:
+    """Wait for `fd` to be readable until `deadline`; False when it passed first."""
+    while True:
+        remaining = deadline - time.monotonic()
+        ready, _, _ = select.select([fd], [], [], max(remaining, 0))
+        if ready:
+            return True
+        if remaining <= 0:
+            return False
+
+
+def _kill_and_reap(pid: int, *, kill: bool) -> None:
+    if kill:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
 def run_with_time_limit[T](
     function: Callable[..., T], *args: Any, seconds: float, **kwargs: Any
 ) -> T:
@@ -375,28 +422,12 @@ def run_with_time_limit[T](
     leaves with os._exit, so no atexit handler or connection teardown runs there."""
     deadline = time.monotonic() + seconds
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12 warns about fork() in a process with threads (gunicorn, runserver). The
-        # child only computes and writes to a pipe, so no lock held by another thread matters.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    pid = _fork()
     if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
         os.close(read_end)
         code = 0
         try:
-            try:
-                payload = pickle.dumps(("ok", function(*args, **kwargs)))
-            except RecursionError:
-                payload = pickle.dumps(("error", "it nests too deeply to render"))
-            except BaseException as error:
-                message = str(error) or type(error).__name__
-                payload = pickle.dumps(("error", message, type(error).__name__))
-                if not isinstance(error, Exception):
-                    traceback.print_exc()
-            view = memoryview(payload)
-            while view:
-                written = os.write(write_end, view)
-                view = view[written:]
+            _write_all(write_end, _outcome(function, args, kwargs))
         except BaseException:
             code = 1
         finally:
@@ -406,23 +437,16 @@ def run_with_time_limit[T](
     timed_out = False
     try:
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if not _read_until(read_end, deadline):
                 timed_out = True
                 break
-            ready, _, _ = select.select([read_end], [], [], remaining)
-            if not ready:
-                continue
             chunk = os.read(read_end, 1 << 16)
             if not chunk:
                 break
             chunks.append(chunk)
     finally:
         os.close(read_end)
-        if timed_out:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        _kill_and_reap(pid, kill=timed_out)
     if timed_out:
         raise RenderFailed(f"it takes longer than the {seconds:g}-second limit to render")
     if not chunks:
@@ -431,6 +455,78 @@ def run_with_time_limit[T](
     if result[0] == "ok":
         return result[1]  # type: ignore[no-any-return]
     raise RenderFailed(result[1])
+
+
+_LENGTH = struct.Struct("!Q")
+
+
+def run_each_with_time_limit[T](
+    function: Callable[..., T], calls: Sequence[tuple], *, seconds: float
+) -> Iterator[T | RenderFailed]:
+    """`function(*call)` for every call, in order, each under the bound of `run_with_time_limit`,
+    yielding the result or the RenderFailed (not raised) of each.
+
+    One forked child runs the calls one after another, so what a call warms up (imported
+    modules, lexers, caches) serves the next ones: a fork per call repeated that work and cost
+    more than the rendering itself. Each call still has its own `seconds`, counted from the
+    moment the child could start it (the previous result read); a call that runs out of time, or
+    kills its child, fails alone, and a new child takes the calls after it."""
+    start = 0
+    while start < len(calls):
+        read_end, write_end = os.pipe()
+        pid = _fork()
+        if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
+            os.close(read_end)
+            code = 0
+            try:
+                for call in calls[start:]:
+                    payload = _outcome(function, call, {})
+                    _write_all(write_end, _LENGTH.pack(len(payload)) + payload)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        failed: RenderFailed | None = None
+        # The child starts a call as soon as the previous result is read (or it is forked); a
+        # result already waiting in the pipe is taken even when the caller was slow to ask.
+        deadline = time.monotonic() + seconds
+        try:
+            while start < len(calls):
+                if not _read_until(read_end, deadline):
+                    failed = RenderFailed(
+                        f"it takes longer than the {seconds:g}-second limit to render"
+                    )
+                    break
+                # Once the length has started to arrive, the call is finished: the rest is
+                # only the transfer of its pickled result.
+                header = _read_exactly(read_end, _LENGTH.size)
+                payload = _read_exactly(read_end, _LENGTH.unpack(header)[0]) if header else b""
+                if not payload:
+                    failed = RenderFailed("the renderer stopped without a result (out of memory?)")
+                    break
+                deadline = time.monotonic() + seconds
+                result = pickle.loads(payload)  # noqa: S301 - written by our own child process
+                start += 1
+                yield result[1] if result[0] == "ok" else RenderFailed(result[1])
+        finally:
+            os.close(read_end)
+            _kill_and_reap(pid, kill=start < len(calls))
+        if failed is not None:
+            start += 1
+            yield failed
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """`size` bytes from `fd`, or b"" when the writer died first."""
+    chunks: list[bytes] = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return b""
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -46,13 +45,11 @@ def cards_sync_for_guide(*, guide: Guide) -> int:
         unique_fields=["term", "kind"],
         update_fields=["guide", "front_html", "back_html", "is_archived"],
     )
-    keep = Q()
-    for card in cards:
-        keep |= Q(term_id=card.term.pk, kind=card.kind)
-    stale = Card.objects.filter(guide=guide, is_archived=False)
-    if cards:
-        stale = stale.exclude(keep)
-    stale.update(is_archived=True)
+    # PostgreSQL returns the id of every upserted row: a card not among them is stale (one
+    # condition per card made a query whose compilation cost more than the upsert).
+    Card.objects.filter(guide=guide, is_archived=False).exclude(
+        pk__in=[card.pk for card in cards]
+    ).update(is_archived=True)
     return len(cards)
 
 

@@ -24,12 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ftfy
-import yaml
 from django.utils.text import slugify
-from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
-from apps.guides.rendering import humanize_filename
+from apps.guides.rendering import MOJIBAKE_HINT, humanize_filename
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 LANDING_STEMS = ("index", "readme")  # preference order when a folder has both
@@ -155,6 +152,10 @@ def humanize_name(name: str) -> str:
 def read_text(path: Path) -> str:
     raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
     text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    if not MOJIBAKE_HINT.search(text):
+        return text  # nothing ftfy could repair (see rendering.MOJIBAKE_HINT)
+    import ftfy  # only now: importing it costs every process 50 ms
+
     return ftfy.fix_encoding(text)
 
 
@@ -252,17 +253,17 @@ def _skip_reason(relative: str) -> str | None:
     return None
 
 
-class _AnyTagLoader(yaml.SafeLoader):
-    """mkdocs.yml often names Python objects (`!!python/name:...`, `!ENV`): read them as None."""
-
-
-_AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
 def _mkdocs_config(root: Path) -> dict[str, Any] | None:
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         path = root / name
         if path.is_file():
+            import yaml  # only for a repository with an mkdocs.yml
+
+            class _AnyTagLoader(yaml.SafeLoader):
+                """mkdocs.yml often names Python objects (`!!python/name:...`, `!ENV`): read
+                them as None."""
+
+            _AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
             try:
                 data = yaml.load(path.read_text(encoding="utf-8", errors="replace"), _AnyTagLoader)  # noqa: S506 - a SafeLoader subclass
             except yaml.YAMLError:
@@ -306,6 +307,12 @@ class _File:
     text: str = ""
 
 
+def _gitignore_pattern(line: str) -> Any:
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern  # only with .guideignore
+
+    return GitIgnoreSpecPattern(line)
+
+
 class _Ignore:
     """`.guideignore` in gitignore syntax (pathspec); says which pattern excluded a path."""
 
@@ -313,7 +320,7 @@ class _Ignore:
         self.patterns = [
             (line.strip(), pattern)
             for line in lines
-            if (pattern := GitIgnoreSpecPattern(line.rstrip("\n"))).include is not None
+            if (pattern := _gitignore_pattern(line.rstrip("\n"))).include is not None
         ]
 
     def reason(self, relative: str) -> str | None:

@@ -12,10 +12,10 @@ import re
 import threading
 import unicodedata
 import xml.etree.ElementTree as etree
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import ftfy
 import markdown
 from django.conf import settings
 from django.utils.text import slugify
@@ -27,6 +27,7 @@ from apps.core.markdown_guard import (
     RenderFailed,
     atx_heading,
     neutralize_markdown,
+    run_each_with_time_limit,
     run_with_time_limit,
     strip_attribute_list,
     strip_mermaid_config,
@@ -134,7 +135,11 @@ def decode_guide(raw: bytes, *, max_bytes: int) -> tuple[str, list[str]]:
         warnings.append("converted CRLF line endings")
     # UTF-8 read as Latin-1/Windows-1252 always leaves a lead byte (Â..ô) before a continuation
     # byte's character: without one there is nothing for ftfy's (costly) check to repair.
-    repaired = ftfy.fix_encoding(text) if MOJIBAKE_HINT.search(text) else text
+    repaired = text
+    if MOJIBAKE_HINT.search(text):
+        import ftfy  # only now: importing it costs every process 50 ms
+
+        repaired = ftfy.fix_encoding(text)
     if repaired != text:
         warnings.append("repaired mojibake (text decoded with the wrong encoding)")
         text = repaired
@@ -687,6 +692,38 @@ def render_guide(
         raise GuideError(str(error)) from None
 
 
+# (error, text, rendered): the reason a file failed, or its decoded text and what it renders to.
+FileRender = tuple[str, str, "RenderedGuide | None"]
+
+
+def _file_render(
+    raw: bytes, fallback_title: str, words_per_minute: int, max_bytes: int
+) -> FileRender:
+    try:
+        text, warnings = decode_guide(raw, max_bytes=max_bytes)
+    except GuideError as error:
+        return str(error), "", None
+    rendered = _render_guide(text, fallback_title=fallback_title, words_per_minute=words_per_minute)
+    rendered.warnings[:0] = warnings
+    return "", text, rendered
+
+
+def guide_files_render(
+    files: Sequence[tuple[bytes, str]],
+    *,
+    words_per_minute: int,
+    max_bytes: int,
+    time_limit: float | None = None,
+) -> Iterator[FileRender]:
+    """Decode and render each (raw bytes, fallback title), in order, each bounded like
+    `render_guide`, in one child process for the lot (see `run_each_with_time_limit`)."""
+    if time_limit is None:
+        time_limit = settings.GUIDE_RENDER_SECONDS
+    calls = [(raw, title, words_per_minute, max_bytes) for raw, title in files]
+    for outcome in run_each_with_time_limit(_file_render, calls, seconds=time_limit):
+        yield (str(outcome), "", None) if isinstance(outcome, RenderFailed) else outcome
+
+
 def _rendered_term(parsed: ParsedTerm, position: int, seen: set[str]) -> RenderedTerm:
     anchor = base = term_anchor(parsed.term)
     suffix = 2
@@ -735,7 +772,6 @@ __all__ = [
     "GuideError",
     "RenderedGuide",
     "decode_guide",
-    "ftfy",
     "humanize_filename",
     "render_guide",
 ]

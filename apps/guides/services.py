@@ -59,6 +59,7 @@ from apps.guides.rendering import (
     GuideError,
     RenderedGuide,
     decode_guide,
+    guide_files_render,
     humanize_filename,
     normalize_task_text,
     render_guide,
@@ -532,20 +533,20 @@ def _fallback_title(spec: GuideSpec) -> str:
 
 
 def _render_job(raw: bytes, fallback_title: str) -> RenderOutcome:
-    """Decode and render one file: a pure function, so it can run in another process."""
-    try:
-        text, warnings = decode_guide(raw, max_bytes=settings.GUIDE_MAX_BYTES)
-        rendered = render_guide(
-            text, fallback_title=fallback_title, words_per_minute=settings.READING_WORDS_PER_MINUTE
-        )
-    except GuideError as error:
-        return str(error), "", None
-    rendered.warnings[:0] = warnings
-    return "", text, rendered
+    """Decode and render one file (bounded, in a child process)."""
+    return next(_renders([(raw, fallback_title)]))
 
 
-def _render_job_packed(job: tuple[bytes, str]) -> RenderOutcome:
-    return _render_job(*job)
+def _render_chunk(jobs: list[tuple[bytes, str]]) -> list[RenderOutcome]:
+    return list(_renders_sequential(jobs))
+
+
+def _renders_sequential(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome]:
+    return guide_files_render(
+        jobs,
+        words_per_minute=settings.READING_WORDS_PER_MINUTE,
+        max_bytes=settings.GUIDE_MAX_BYTES,
+    )
 
 
 def _renders(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome]:
@@ -562,11 +563,15 @@ def _renders(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome]:
         # Forking a threaded process (a gunicorn gthread worker) can deadlock the child.
         or threading.active_count() > 1
     ):
-        yield from (_render_job(*job) for job in jobs)
+        yield from _renders_sequential(jobs)
         return
+    # Contiguous chunks, one per worker: each worker's render child warms up once.
+    size = -(-len(jobs) // workers)
+    chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_render_job_packed, jobs)
+        for outcomes in pool.map(_render_chunk, chunks):
+            yield from outcomes
 
 
 def _translations_link(

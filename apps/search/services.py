@@ -3,11 +3,11 @@
 from typing import Any
 
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Value
 
 from apps.guides.models import GlossaryTerm, Guide
-from apps.search.indexing import TermText, guide_rows
+from apps.search.indexing import EntryRow, TermText, guide_rows
 from apps.search.models import TEXT_SEARCH_CONFIG, SearchEntry, SearchWord
 
 
@@ -27,23 +27,7 @@ def search_index_write(
     with transaction.atomic():
         entry_model.objects.filter(guide_id=guide_id).delete()
         word_model.objects.filter(guide_id=guide_id).delete()
-        entry_model.objects.bulk_create(
-            [
-                entry_model(
-                    guide_id=guide_id,
-                    kind=row.kind,
-                    anchor=row.anchor,
-                    title=row.title,
-                    context=row.context,
-                    level=row.level,
-                    body=row.body,
-                    position=row.position,
-                    keywords=row.keywords,
-                )
-                for row in rows
-            ],
-            ignore_conflicts=True,  # two headings with one anchor: the first is kept
-        )
+        _entries_insert(entry_model=entry_model, guide_id=guide_id, rows=rows)
         body_weight = {"guide": "B", "term": "B", "section": "D"}
         for kind, weight in body_weight.items():
             entry_model.objects.filter(guide_id=guide_id, kind=kind).update(
@@ -51,11 +35,45 @@ def search_index_write(
                 + SearchVector("context", "keywords", weight="C", config=TEXT_SEARCH_CONFIG)
                 + SearchVector("body", weight=weight, config=Value(TEXT_SEARCH_CONFIG))
             )
-        word_model.objects.bulk_create(
-            [word_model(guide_id=guide_id, word=word) for word in sorted(words)],
-            batch_size=2000,
-        )
+        _words_insert(word_model=word_model, guide_id=guide_id, words=sorted(words))
     return len(rows)
+
+
+ENTRY_COLUMNS = (
+    ("kind", "text"), ("anchor", "text"), ("title", "text"), ("context", "text"),
+    ("level", "integer"), ("body", "text"), ("position", "integer"), ("keywords", "text"),
+)  # fmt: skip
+
+
+def _entries_insert(*, entry_model: Any, guide_id: int, rows: list[EntryRow]) -> None:
+    """A guide's entries in one statement, one array per column, in order: two headings with
+    one anchor keep the first (ON CONFLICT DO NOTHING)."""
+    meta = entry_model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name, _ in ENTRY_COLUMNS)
+    arrays = ", ".join(f"%s::{kind}[]" for _, kind in ENTRY_COLUMNS)
+    names = ", ".join(name for name, _ in ENTRY_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({quote(meta.get_field('guide').column)}, "  # noqa: S608 - names from _meta
+            f"{columns}) SELECT %s, {names} FROM unnest({arrays}) WITH ORDINALITY "
+            f"AS t({names}, n) ORDER BY n ON CONFLICT DO NOTHING",
+            [guide_id, *([getattr(row, name) for row in rows] for name, _ in ENTRY_COLUMNS)],
+        )
+
+
+def _words_insert(*, word_model: Any, guide_id: int, words: list[str]) -> None:
+    """One statement for a guide's thousands of words: building a model instance and SQL
+    placeholders per word cost more than the rest of the guide's index."""
+    meta = word_model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "  # noqa: S608 - names from _meta
+            f"({connection.ops.quote_name(meta.get_field('guide').column)}, "
+            f"{connection.ops.quote_name(meta.get_field('word').column)}) "
+            "SELECT %s, word FROM unnest(%s::text[]) WITH ORDINALITY AS t(word, n) ORDER BY n",
+            [guide_id, words],
+        )
 
 
 def search_index_guide(*, guide: Guide) -> int:

@@ -15,6 +15,7 @@ from apps.core.markdown_guard import (
     RenderFailed,
     atx_heading,
     neutralize_markdown,
+    run_each_with_time_limit,
     run_with_time_limit,
     strip_attribute_list,
     strip_mermaid_config,
@@ -177,6 +178,46 @@ def test_child_errors_come_back_as_reasons():
         run_with_time_limit(_fails, seconds=5)
     with pytest.raises(RenderFailed, match="nests too deeply"):
         run_with_time_limit(_nest, 100_000, seconds=5)
+
+
+def _exits() -> None:
+    os._exit(3)  # a child that dies mid-call (as the OOM killer would kill it)
+
+
+def _call(name: str, *args: object) -> object:
+    return {"slow": _slow, "fails": _fails, "nest": _nest, "exits": _exits}[name](*args)
+
+
+def test_one_child_for_many_calls_each_with_its_own_deadline():
+    calls = [("slow", 0), ("slow", 60), ("slow", 0.3), ("fails",), ("nest", 100_000), ("exits",),
+             ("slow", 0)]  # fmt: skip
+    started = time.monotonic()
+    outcomes = list(run_each_with_time_limit(_call, calls, seconds=1))
+    # Each call has its own second: 0.3 s after a killed call is still in time.
+    assert time.monotonic() - started < 4
+    assert outcomes[0] == outcomes[2] == outcomes[6] == "done"
+    reasons = [str(o) for o in outcomes if isinstance(o, RenderFailed)]
+    assert reasons == [
+        "it takes longer than the 1-second limit to render",
+        "a reason a person can read",
+        "it nests too deeply to render",
+        "the renderer stopped without a result (out of memory?)",
+    ]
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+def test_many_calls_share_what_the_first_warmed_up():
+    pids = list(run_each_with_time_limit(os.getpid, [()] * 5, seconds=5))
+    assert len(set(pids)) == 1 and pids[0] != os.getpid()
+
+
+def test_a_caller_that_stops_early_leaves_no_child():
+    outcomes = run_each_with_time_limit(_slow, [(0,), (60,)], seconds=120)
+    assert next(outcomes) == "done"
+    outcomes.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
 
 
 # Mermaid and ids

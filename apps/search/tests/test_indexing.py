@@ -1,5 +1,6 @@
 """Stored guide HTML → search units: sections down to H3, readable text only."""
 
+from apps.search import indexing
 from apps.search.indexing import (
     TermText,
     guide_rows,
@@ -59,3 +60,40 @@ def test_guide_rows_and_vocabulary():
     assert term.body == "Routes messages Decoupling" and term.context == "Streams"
     assert {"partitions", "broker", "decoupling", "streams"} <= words
     assert "flowchart" not in words and "a" not in words
+
+
+def _parsed_by_html_parser(html: str) -> list[tuple[str, int, str, str]]:
+    parser = indexing._SectionParser()
+    parser.feed(html)
+    parser.close()
+    return [(s.anchor, s.level, "".join(s.title), "".join(s.body)) for s in parser.sections]
+
+
+def _parsed_fast(html: str) -> list[tuple[str, int, str, str]]:
+    parser = indexing._SectionParser()
+    indexing._feed_serialised(parser, html)
+    return [(s.anchor, s.level, "".join(s.title), "".join(s.body)) for s in parser.sections]
+
+
+SERIALISED = (
+    HTML + '<h2 id="x&amp;y" title="a > b">Q&amp;A &lt;tag&gt; &#8594; &rarr;</h2><!--task:abc-->'
+    '<p>caf\u00e9&nbsp;<em>one</em><br>two<img alt="x" src="/i.png"></p>'
+    '<ul><li><input type="checkbox" disabled> done</li></ul>'
+    '<pre class="mermaid">A --&gt; B</pre><span class="headerlink">#</span>tail &amp; end'
+)
+
+
+def test_the_fast_reading_of_stored_html_matches_html_parser():
+    assert _parsed_fast(SERIALISED) == _parsed_by_html_parser(SERIALISED)
+    assert sections_from_html(SERIALISED)[-1].title == "Q&A <tag> \u2192 \u2192"
+
+
+def test_html_the_fast_reading_does_not_know_goes_to_html_parser():
+    for unusual in ("<p>a <b/> c</p>", "<p class='x'>single quotes</p>", "<!DOCTYPE html><p>x",
+                    "<p>a < b</p>", "<p>1 <2</p>"):  # fmt: skip
+        text = '<h2 id="s">Section</h2>' + unusual
+        expected = _parsed_by_html_parser(text)
+        sections = sections_from_html(text)
+        assert [(s.anchor, s.body) for s in sections] == [
+            (anchor, indexing.clean(body)) for anchor, _, _, body in expected[1:]
+        ], unusual
