@@ -41,7 +41,8 @@ new PerformanceObserver((list) => {
 
 FIRST_SCREEN_DRAWN = """
 () => {
-  const visible = [...document.querySelectorAll("pre.mermaid, pre.mermaid-source")].filter((node) => {
+  const nodes = document.querySelectorAll("pre.mermaid, pre.mermaid-source");
+  const visible = [...nodes].filter((node) => {
     const box = node.getBoundingClientRect();
     return box.top < innerHeight && box.bottom > 0;
   });
