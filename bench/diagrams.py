@@ -80,8 +80,7 @@ def measure(page, url: str) -> dict[str, float]:
     page.wait_for_timeout(1500)
     tasks = page.evaluate("window.__longTasks")
     drawn_all = page.evaluate(
-        "[...document.querySelectorAll('pre.mermaid')]"
-        ".filter((n) => n.querySelector('svg')).length"
+        "[...document.querySelectorAll('pre.mermaid')].filter((n) => n.querySelector('svg')).length"
     )
     return {
         **timing,
