@@ -142,7 +142,7 @@ def test_a_hidden_guide_is_gone_from_reading_search_progress_and_notes(
     item, section = TaskItem.objects.get(guide=guide), Section.objects.filter(guide=guide).first()
     HIDE[how](guide)
     assert client.get(guide.get_absolute_url()).status_code == 404
-    search = client.get(reverse("guides:search"), {"q": SECRET}).content.decode()
+    search = client.get(reverse("search:search"), {"q": SECRET}).content.decode()
     assert f"The {SECRET} definition" not in search
     assert (
         client.post(reverse("progress:task-set", args=[item.pk]), {"state": "done"}).status_code
