@@ -41,13 +41,13 @@
     var text = banner.querySelector("[data-offline-text]");
     if (!text) return;
     if (!navigator.onLine) {
-      text.textContent = "You are offline. Guides you opened before can still be read" +
-        (owner() ? "; ticks and answers are kept on this device and sent when you are back online." : ".");
+      text.textContent = "You are offline. Guides you opened still read" +
+        (owner() ? "; ticks and answers are sent when you are back." : ".");
     } else {
       text.textContent = "Back online: sending what you did offline…";
     }
     var count = banner.querySelector("[data-offline-waiting]");
-    if (count) count.textContent = waiting ? waiting + " change" + (waiting === 1 ? "" : "s") + " waiting to be sent." : "";
+    if (count) count.textContent = waiting ? waiting + " waiting to be sent." : "";
   }
 
   // Queueing ------------------------------------------------------------------------------

@@ -117,4 +117,4 @@ SIGNED_IN_PAGES = [
 ]
 SIGNED_OUT_PAGES = ["/", "/guides/queues/", "/search/?q=broker", "/glossary/",
                     "/glossary/queues/term-broker/", "/accounts/login/", "/accounts/signup/",
-                    "/accounts/password/reset/"]  # fmt: skip
+                    "/accounts/password/reset/", "/offline/"]  # fmt: skip
