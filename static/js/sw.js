@@ -16,6 +16,8 @@ var PAGES = "pages";
 var META = "meta";
 var OWNER = "/__offline_owner__";
 var KEPT_PAGES = /^\/($|guides\/|glossary\/)/;
+// ManifestStaticFilesStorage's names: portal.3f2a9c1b7e4d.css
+var HASHED = /\.[0-9a-f]{12}\.[^/]+$/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.addAll(CONFIG.shell); }).then(function () { return self.skipWaiting(); }));
@@ -71,17 +73,23 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
 
   if (url.pathname.indexOf(CONFIG.static) === 0) {
-    event.respondWith(
-      caches.match(request, { ignoreVary: true }).then(function (hit) {
-        return hit || fetch(request).then(function (response) {
-          if (response.ok) {
-            var copy = response.clone();
-            event.waitUntil(caches.open(STATIC).then(function (cache) { return cache.put(request, copy); }));
-          }
-          return response;
-        });
-      })
-    );
+    var store = function (response) {
+      if (response.ok) {
+        var copy = response.clone();
+        event.waitUntil(caches.open(STATIC).then(function (cache) { return cache.put(request, copy); }));
+      }
+      return response;
+    };
+    var kept = function () { return caches.match(request, { ignoreVary: true }); };
+    if (HASHED.test(url.pathname)) {
+      // A hashed name never changes content: the kept copy is the file.
+      event.respondWith(kept().then(function (hit) { return hit || fetch(request).then(store); }));
+    } else {
+      // Unhashed (development, tests): the network first, the kept copy offline.
+      event.respondWith(fetch(request).then(store).catch(function () {
+        return kept().then(function (hit) { return hit || Response.error(); });
+      }));
+    }
     return;
   }
 
