@@ -181,7 +181,7 @@ def test_suspending_with_htmx_returns_the_row_and_announces_it(client, learner):
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "<html" not in body and f'id="card-{broker.pk}"' in body
+    assert "<html" not in body and f'id="cardstate-{broker.pk}"' in body
     assert "Unsuspend" in body and 'data-announce="Suspended Broker."' in body
 
 
@@ -242,7 +242,7 @@ def test_another_learners_card_is_a_404_everywhere(client, learner):
     theirs.refresh_from_db()
     assert not theirs.is_suspended
     body = client.get(reverse("flashcards:cards"), {"q": "Producer"}).content.decode()
-    assert f"card-{theirs.pk}" not in body
+    assert f"cardstate-{theirs.pk}" not in body
 
 
 def test_cards_of_a_hidden_guide_are_out_of_the_browser(client, learner):
