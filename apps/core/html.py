@@ -43,7 +43,9 @@ _IMG_SRC = re.compile(r"^(https?:|/|\.{0,2}/|[\w-])", re.IGNORECASE)
 CONTENT_ID_PREFIX = "user-content-"
 PAGE_IDS = frozenset(
     {
-        "activity-title", "archived-title", "cards-title", "checklist-file", "content-main",
+        "activity-title", "archived-title", "card-deck", "card-results", "card-search-input",
+        "card-state", "cards-title", "history-title", "schedule-title", "checklist-file",
+        "content-main",
         "continue-title", "data-title", "deck-add-template", "everything-title",
         "glossary-guide", "glossary-q", "glossary-results", "guide-title", "hero-title", "main",
         "memory-title", "milestones", "milestones-title", "my-notes", "my-notes-title",
@@ -58,8 +60,8 @@ PAGE_IDS = frozenset(
     }
 )  # fmt: skip
 PAGE_ID_PREFIXES = (
-    "id_", "letter-", "milestone-group-", "note-", "phase-", "shared-", "taskbox-", "track-",
-    "instant-option-", "mermaid-svg-", "chart-",
+    "cardstate-", "id_", "letter-", "milestone-group-", "note-", "phase-", "shared-",
+    "taskbox-", "track-", "instant-option-", "mermaid-svg-", "chart-",
 )  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.core import views
+from apps.core import offline, views
 
 app_name = "core"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin, raw files).
     path("favicon.ico", views.favicon, name="favicon"),
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline, name="offline"),
 ]

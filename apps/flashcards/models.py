@@ -51,6 +51,8 @@ class CardState(models.Model):
     last_review = models.DateTimeField(null=True, blank=True)
     reps = models.PositiveIntegerField(default=0)
     lapses = models.PositiveIntegerField(default=0)
+    # Like Anki's suspend: out of the review queue, schedule and history kept, until unsuspended.
+    is_suspended = models.BooleanField(default=False)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -68,6 +70,8 @@ class CardState(models.Model):
                 fields=["user", "id"], condition=Q(state=0), name="cardstate_user_new_idx"
             ),
             models.Index(fields=["user", "guide", "due"], name="cardstate_user_guide_due_idx"),
+            # The card browser: every card of the learner, by due time.
+            models.Index(fields=["user", "due", "id"], name="cardstate_user_browse_idx"),
         ]
 
     def __str__(self) -> str:

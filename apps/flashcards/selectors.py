@@ -77,6 +77,11 @@ def _studied(user: User) -> QuerySet:
     return CardState.objects.filter(guide_visible_q("guide__"), user=user, card__is_archived=False)
 
 
+def _queue(user: User) -> QuerySet:
+    # Suspended cards stay in the deck (and the browser) but never come up for review.
+    return _studied(user).filter(is_suspended=False)
+
+
 def new_cards_left_today(*, user: User, day: Day) -> int:
     introduced = ReviewLog.objects.filter(
         user=user, reviewed_at__gte=day.start, state_before=CardState.State.NEW
@@ -94,7 +99,7 @@ def review_counts(*, user: User, deck: Deck, now: datetime.datetime) -> QueueCou
     """What is left today. Each count walks an index over the cards it counts, never the whole
     deck: new cards only up to today's remaining limit, studied cards only the due range."""
     day = learner_day(user=user, now=now)
-    cards = deck.scope(_studied(user))
+    cards = deck.scope(_queue(user))
     left = new_cards_left_today(user=user, day=day)
     new = 0
     if left:
@@ -122,7 +127,7 @@ def review_next(*, user: User, deck: Deck, now: datetime.datetime) -> CardState 
     earliest first; then new cards while today's limit allows; then, like Anki, a learning
     card due in the next 20 minutes rather than ending the session early."""
     day = learner_day(user=user, now=now)
-    cards = deck.scope(_studied(user)).select_related("card__term", "card__guide")
+    cards = deck.scope(_queue(user)).select_related("card__term", "card__guide")
     due = (
         cards.filter(state__gt=0, due__lt=day.end)
         .filter(Q(state=CardState.State.REVIEW) | Q(due__lte=now))
@@ -173,7 +178,7 @@ def review_summary(*, user: User, deck: Deck, now: datetime.datetime) -> Session
         easy=Count("pk", filter=Q(rating=4)),
         duration=Sum("duration_ms"),
     )
-    next_due = deck.scope(_studied(user)).filter(state__gt=0).aggregate(next=Min("due"))["next"]
+    next_due = deck.scope(_queue(user)).filter(state__gt=0).aggregate(next=Min("due"))["next"]
     return SessionSummary(
         reviewed=totals["reviewed"],
         by_rating={name: totals[name] for name in ("again", "hard", "good", "easy")},
@@ -220,8 +225,8 @@ def deck_overview(*, user: User, now: datetime.datetime) -> DeckOverview:
         .values("guide_id")
         .annotate(
             in_deck=Count("pk"),
-            new=Count("pk", filter=Q(state=CardState.State.NEW)),
-            due=Count("pk", filter=Q(state__gt=0, due__lt=day.end)),
+            new=Count("pk", filter=Q(state=CardState.State.NEW, is_suspended=False)),
+            due=Count("pk", filter=Q(state__gt=0, due__lt=day.end, is_suspended=False)),
         )
     }
     everything = DeckRow(key="all", title="Everything due")
@@ -263,7 +268,7 @@ def memory_for_dashboard(*, user: User, now: datetime.datetime) -> dict:
     """Cards due today and the topics whose cards are fading, in two queries."""
     counts = review_counts(user=user, deck=Deck(key="all", title=""), now=now)
     rows = (
-        _studied(user)
+        _queue(user)
         .filter(state=CardState.State.REVIEW, stability__gt=0)
         .values("guide_id", "guide__slug", "guide__title")
         .annotate(
@@ -431,3 +436,51 @@ def term_detail(
 
 def review_can_undo(*, user: User) -> bool:
     return ReviewLog.objects.filter(user=user).exists()
+
+
+# Card browser ----------------------------------------------------------------------------------
+
+BROWSE_STATES = {
+    "new": Q(state=CardState.State.NEW),
+    "learning": Q(state=CardState.State.LEARNING),
+    "review": Q(state=CardState.State.REVIEW),
+    "relearning": Q(state=CardState.State.RELEARNING),
+    "suspended": Q(is_suspended=True),
+    "active": Q(is_suspended=False),
+}
+
+
+def card_browse(*, user: User, deck: Deck, query: str = "", state: str = "") -> QuerySet:
+    """The learner's cards whose guide is visible, matched by term or definition, filtered by
+    deck and state, by due time. A lazy queryset: the view pages it (a count and one page)."""
+    cards = deck.scope(_studied(user))
+    if query:
+        cards = cards.filter(
+            Q(card__term__term__icontains=query) | Q(card__term__description__icontains=query)
+        )
+    if state in BROWSE_STATES:
+        cards = cards.filter(BROWSE_STATES[state])
+    return cards.select_related("card__term", "guide").order_by("due", "pk")
+
+
+def card_browse_guides(*, user: User) -> list[Guide]:
+    """The guides the learner has cards of, for the deck filter."""
+    return list(
+        Guide.objects.visible()
+        .filter(pk__in=_studied(user).values("guide_id"))
+        .only("pk", "slug", "title")
+        .order_by("title")
+    )
+
+
+def card_get(*, user: User, card_state_id: int) -> CardState:
+    """One of the learner's cards; a 404 for anyone else's card or one whose guide is hidden."""
+    state = _studied(user).select_related("card__term", "guide").filter(pk=card_state_id).first()
+    if state is None:
+        raise Http404("No such card in your deck.")
+    return state
+
+
+def card_history(*, card_state: CardState) -> list[ReviewLog]:
+    """A card's answers, newest first."""
+    return list(ReviewLog.objects.filter(card_state=card_state).order_by("-reviewed_at", "-pk"))

@@ -127,7 +127,7 @@ def review_answer(
     with transaction.atomic():
         state = (
             CardState.objects.select_for_update(of=("self",))
-            .filter(guide_visible_q("guide__"), card__is_archived=False)
+            .filter(guide_visible_q("guide__"), card__is_archived=False, is_suspended=False)
             .get(pk=card_state_id, user=user)
         )
         if state.reps != expected_reps:
@@ -188,6 +188,44 @@ def review_undo(*, user: User) -> CardState | None:
         state.save(update_fields=SCHEDULE_FIELDS)
         log.delete()
         activity_record(user=user, kind="reviews", count=-1, at=log.reviewed_at)
+    return state
+
+
+def _own_card_for_update(*, user: User, card_state_id: int) -> CardState:
+    return (
+        CardState.objects.select_for_update(of=("self",))
+        .filter(guide_visible_q("guide__"), card__is_archived=False)
+        .get(pk=card_state_id, user=user)
+    )
+
+
+def card_suspend_set(*, user: User, card_state_id: int, suspended: bool) -> CardState:
+    """Suspend a card (out of the review queue, schedule kept) or bring it back. Raises
+    CardState.DoesNotExist for a card that is not the user's or whose guide is hidden."""
+    with transaction.atomic():
+        state = _own_card_for_update(user=user, card_state_id=card_state_id)
+        if state.is_suspended != suspended:
+            state.is_suspended = suspended
+            state.save(update_fields=["is_suspended"])
+    return state
+
+
+def card_reset(
+    *, user: User, card_state_id: int, now: datetime.datetime | None = None
+) -> CardState:
+    """Like Anki's "Forget": the card becomes new again and is learned from scratch. Its
+    review history stays, and so do the repetition and lapse counts, which number that
+    history (a log is unique per card and repetition)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        state = _own_card_for_update(user=user, card_state_id=card_state_id)
+        state.state = CardState.State.NEW
+        state.step = None
+        state.stability = None
+        state.difficulty = None
+        state.due = now
+        state.last_review = None
+        state.save(update_fields=["state", "step", "stability", "difficulty", "due", "last_review"])
     return state
 
 

@@ -132,7 +132,7 @@ def review_statistics(*, user: User, now: datetime.datetime) -> ReviewStatistics
         today + datetime.timedelta(days=DAYS), datetime.time.min, tzinfo=zone
     )
     due = dict(
-        CardState.objects.filter(user=user, due__lt=until)
+        CardState.objects.filter(user=user, due__lt=until, is_suspended=False)
         .exclude(state=CardState.State.NEW)
         .annotate(day=TruncDate("due", tzinfo=zone))
         .values("day")

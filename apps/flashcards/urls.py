@@ -13,6 +13,10 @@ urlpatterns = [
     path("flashcards/review/answer/", views.review_answer, name="answer"),
     path("flashcards/review/undo/", views.review_undo, name="undo"),
     path("flashcards/statistics/", views.statistics, name="statistics"),
+    path("flashcards/cards/", views.card_browser, name="cards"),
+    path("flashcards/cards/<int:pk>/", views.card_detail, name="card"),
+    path("flashcards/cards/<int:pk>/suspend/", views.card_suspend, name="card-suspend"),
+    path("flashcards/cards/<int:pk>/reset/", views.card_reset, name="card-reset"),
     path("glossary/", views.glossary, name="glossary"),
     path("glossary/<slug:guide_slug>/<str:anchor>/", views.term, name="term"),
 ]

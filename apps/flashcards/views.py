@@ -1,7 +1,9 @@
 import time
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -247,3 +249,87 @@ def term(request: HtmxHttpRequest, guide_slug: str, anchor: str) -> HttpResponse
 def statistics(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = review_statistics(user=request.user, now=timezone.now())
     return render(request, "flashcards/statistics.html", {"stats": data})
+
+
+CARDS_PER_PAGE = 50
+
+
+@require_GET
+@login_required
+def card_browser(request: AuthenticatedHttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    state = request.GET.get("state", "")
+    state = state if state in selectors.BROWSE_STATES else ""
+    deck = selectors.deck_resolve(key=request.GET.get("deck", "all"))
+    cards = selectors.card_browse(user=request.user, deck=deck, query=query, state=state)
+    page = Paginator(cards, CARDS_PER_PAGE).get_page(request.GET.get("page"))
+    filters = {"q": query, "deck": deck.key, "state": state}
+    context = {
+        "page": page,
+        "query": query,
+        "deck": deck,
+        "state": state,
+        "states": [
+            ("", "Any state"),
+            ("new", "New"),
+            ("learning", "Learning"),
+            ("review", "Review"),
+            ("relearning", "Relearning"),
+            ("suspended", "Suspended"),
+            ("active", "Not suspended"),
+        ],
+        "filters": urlencode({key: value for key, value in filters.items() if value}),
+        "here": request.get_full_path(),
+    }
+    if request.htmx and request.htmx.target == "card-results":
+        return render(request, "flashcards/cards.html#card-results", context)
+    context["guides"] = selectors.card_browse_guides(user=request.user)
+    return render(request, "flashcards/cards.html", context)
+
+
+@require_GET
+@login_required
+def card_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    state = selectors.card_get(user=request.user, card_state_id=pk)
+    logs = selectors.card_history(card_state=state)
+    return render(
+        request,
+        "flashcards/card.html",
+        {"card_state": state, "logs": logs, "here": request.get_full_path()},
+    )
+
+
+def _card_changed(request: AuthenticatedHttpRequest, state: CardState, message: str):
+    if request.htmx:
+        return render(
+            request,
+            "flashcards/cards.html#card-row",
+            {"row": state, "here": safe_next(request, reverse("flashcards:cards")),
+             "announce": message},
+        )  # fmt: skip
+    messages.success(request, message)
+    return redirect(safe_next(request, reverse("flashcards:card", args=[state.pk])))
+
+
+@require_POST
+@login_required
+def card_suspend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    suspended = request.POST.get("suspended") == "1"
+    try:
+        state = services.card_suspend_set(user=request.user, card_state_id=pk, suspended=suspended)
+    except CardState.DoesNotExist:
+        raise Http404("No such card in your deck.") from None
+    verb = "Suspended" if suspended else "Unsuspended"
+    state = selectors.card_get(user=request.user, card_state_id=state.pk)
+    return _card_changed(request, state, f"{verb} {state.card.term.term}.")
+
+
+@require_POST
+@login_required
+def card_reset(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    try:
+        state = services.card_reset(user=request.user, card_state_id=pk)
+    except CardState.DoesNotExist:
+        raise Http404("No such card in your deck.") from None
+    state = selectors.card_get(user=request.user, card_state_id=state.pk)
+    return _card_changed(request, state, f"{state.card.term.term} is new again.")

@@ -81,6 +81,9 @@ WITH item AS (
         -- Guide.objects.visible() / guide_part_visible_q() in SQL (apps/guides/models.py)
     WHERE t.id = %(item)s AND NOT t.is_archived AND g.is_published AND NOT g.is_archived
         AND NOT tr.is_archived
+), before AS (
+    -- The statement's snapshot: the state before this write.
+    SELECT state FROM progress_taskprogress WHERE user_id = %(user)s AND item_id = %(item)s
 ), progress AS (
     INSERT INTO progress_taskprogress (user_id, item_id, state, updated_at)
     SELECT %(user)s, id, %(state)s, %(now)s FROM item
@@ -88,7 +91,9 @@ WITH item AS (
     DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
 ), activity AS (
     INSERT INTO progress_activityday (user_id, day, reads, ticks, reviews)
-    SELECT %(user)s, %(day)s, 0, 1, 0 FROM item WHERE %(counts)s
+    SELECT %(user)s, %(day)s, 0, 1, 0 FROM item
+    -- A repeated tick (a double click, an offline tick sent again) changes nothing: not counted.
+    WHERE %(counts)s AND NOT EXISTS (SELECT 1 FROM before WHERE state = %(state)s)
     ON CONFLICT (user_id, day) DO UPDATE SET ticks = progress_activityday.ticks + 1
 ), visit AS (
     INSERT INTO progress_learnerstate

@@ -68,6 +68,9 @@ URLS_WITH_IDS = {
     "notes:edit",
     "notes:delete",
     "flashcards:term",
+    "flashcards:card",  # another learner's card: apps/flashcards/tests/test_card_browser.py
+    "flashcards:card-suspend",
+    "flashcards:card-reset",
     "reminders:unsubscribe",
     "sources:webhook",
 }
@@ -200,6 +203,8 @@ def _post_endpoints(alice, bobs_note) -> list[tuple[str, dict]]:
         (reverse("flashcards:deck-add"), {"guide": guide.slug}),
         (reverse("flashcards:answer"), {"card": card.pk, "reps": 0, "rating": 3}),
         (reverse("flashcards:undo"), {}),
+        (reverse("flashcards:card-suspend", args=[card.pk]), {"suspended": "1"}),
+        (reverse("flashcards:card-reset", args=[card.pk]), {}),
         (reverse("flashcards:deck-remove"), {"term": term.pk}),
         (reverse("reminders:preferences"), REMINDER_FORM),
         (reverse("reminders:pause"), {}),
@@ -251,7 +256,7 @@ def test_csrf_token_lets_the_same_posts_through(alice, bobs_note) -> None:
         headers={"X-CSRFToken": token},
     )
     token = client.cookies["csrftoken"].value  # rotated at sign-in
-    for url, data in _post_endpoints(alice, bobs_note)[:17]:
+    for url, data in _post_endpoints(alice, bobs_note)[:19]:
         response = client.post(url, data, headers={"X-CSRFToken": token, "HX-Request": "true"})
         assert response.status_code in (200, 302), (url, response.status_code)
 

@@ -4,6 +4,7 @@ with a deck, a note and some progress, and a helper to sign in."""
 from dataclasses import dataclass
 
 from apps.accounts.models import User
+from apps.flashcards.models import CardState
 from apps.flashcards.services import deck_add_cards
 from apps.guides.models import Guide
 from apps.guides.services import guides_import
@@ -70,9 +71,10 @@ class Site:
     user: User
     guide: Guide
     note_id: int
+    card_id: int = 0
 
     def signed_in_pages(self) -> list[str]:
-        return [path.format(note=self.note_id) for path in SIGNED_IN_PAGES]
+        return [path.format(note=self.note_id, card=self.card_id) for path in SIGNED_IN_PAGES]
 
 
 def build_site(guide_repo) -> Site:
@@ -83,7 +85,8 @@ def build_site(guide_repo) -> Site:
     guide = Guide.objects.get(slug="queues")
     deck_add_cards(user=user, guide=guide)
     note = note_create(user=user, guide=guide, body_markdown="Remember **lag**.")
-    return Site(user=user, guide=guide, note_id=note.pk)
+    card = CardState.objects.filter(user=user).order_by("pk").first()
+    return Site(user=user, guide=guide, note_id=note.pk, card_id=card.pk if card else 0)
 
 
 def sign_in(page, base_url: str, email: str = "ada@example.com") -> None:
@@ -103,6 +106,8 @@ SIGNED_IN_PAGES = [
     "/flashcards/",
     "/flashcards/review/?deck=all",
     "/flashcards/statistics/",
+    "/flashcards/cards/",
+    "/flashcards/cards/{card}/",
     "/notes/",
     "/notes/{note}/edit/",
     "/glossary/queues/term-broker/",
@@ -112,4 +117,4 @@ SIGNED_IN_PAGES = [
 ]
 SIGNED_OUT_PAGES = ["/", "/guides/queues/", "/search/?q=broker", "/glossary/",
                     "/glossary/queues/term-broker/", "/accounts/login/", "/accounts/signup/",
-                    "/accounts/password/reset/"]  # fmt: skip
+                    "/accounts/password/reset/", "/offline/"]  # fmt: skip

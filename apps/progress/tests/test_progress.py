@@ -127,6 +127,16 @@ def test_toggle_is_one_statement_that_counts_the_tick_and_moves_continue(
     assert TaskProgress.objects.get(user=learner, item=target).state == "todo"
 
 
+def test_a_repeated_tick_is_counted_once(client, learner):
+    """An offline tick sent again after reconnecting (or a double click) is not a second tick."""
+    target = item("Measure consumer lag")
+    for _ in range(3):
+        client.post(f"/progress/items/{target.pk}/", {"state": "done"})
+    assert ActivityDay.objects.get(user=learner).ticks == 1
+    client.post(f"/progress/items/{target.pk}/", {"state": "skipped"})  # a real change counts
+    assert ActivityDay.objects.get(user=learner).ticks == 2
+
+
 def test_items_of_unpublished_or_archived_guides_cannot_be_ticked(client, learner):
     target = item("Measure consumer lag")
     Guide.objects.filter(pk=target.guide_id).update(is_published=False)
