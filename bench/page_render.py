@@ -1,7 +1,7 @@
-"""In-process render time of the two heaviest signed-in pages: the guide with the most exercises (its exercise
-and section controls, notes) and the dashboard (heatmap, milestones). Django's test client, no
-server, so the figure is Python + database time per request. Median and p90 of ROUNDS requests
-after WARMUP, one run (the query counts are pinned by the tests).
+"""In-process render time of the two heaviest signed-in pages: the guide with the most
+exercises (its tick and "mark as read" controls, notes) and the dashboard (heatmap, milestones).
+Django's test client, no server, so the figure is Python + database time per request: median
+and p90 of ROUNDS requests after WARMUP, one run (the query counts are pinned by the tests).
 Run: DATABASE_URL=postgres://.../portal_x .venv/bin/python bench/page_render.py
 """
 

@@ -130,7 +130,7 @@ def test_a_book_in_one_readme_is_a_page_with_chapter_navigation(guide_repo, clie
     # Every chapter is searchable: its heading is a section with its text.
     chapter = book.sections.get(title="Chapter 42: Topic 42")
     assert chapter.text.strip() == "Intro 42."
-    hits = client.get(reverse("guides:search"), {"q": "topic42"}).content.decode()
+    hits = client.get(reverse("search:search"), {"q": "topic42"}).content.decode()
     assert "Part 42.1" in hits
 
 
@@ -157,7 +157,7 @@ def test_translations_are_language_versions_of_one_guide(guide_repo, client):
     assert main.translations.count() == 3
     assert [v["code"] for v in main.language_versions] == ["en", "fr", "ja", "zh-CN"]
     home = client.get(reverse("guides:home")).content.decode()
-    assert home.count('class="guide-card"') == 3  # README, guide, other: no translations
+    assert home.count('<li class="guide-item') == 3  # README, guide, other: no translations
     page = client.get(main.get_absolute_url()).content.decode()
     japanese = main.translations.get(language="ja")
     assert f'href="{japanese.get_absolute_url()}" hreflang="ja" lang="ja"' in page

@@ -205,4 +205,4 @@ def test_guide_page_has_one_element_per_page_id(client, guide_repo, django_user_
     item = guide.task_items.get()
     assert f'id="taskbox-{item.key}"' in page  # the page's own control, where notes link
     assert 'href="#user-content-guide-title"' in page  # the table of contents
-    assert client.get(reverse("guides:search"), {"q": "[" * 200 + '"' * 50}).status_code == 200
+    assert client.get(reverse("search:search"), {"q": "[" * 200 + '"' * 50}).status_code == 200
