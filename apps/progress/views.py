@@ -4,7 +4,8 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, csrf_token_sent, safe_next
+from apps.accounts.http import AuthenticatedHttpRequest
+from apps.core.http import HtmxHttpRequest, csrf_token_sent, safe_next
 from apps.core.middleware import nul_checked_by_form, private_response
 from apps.guides.models import Section, TaskItem
 from apps.progress import presentation, selectors, services
