@@ -29,7 +29,7 @@ GUIDE = """# Queues
 @pytest.fixture
 def learner(guide_repo):
     guides_import(path=guide_repo({"phase1-basics/queues.md": GUIDE}))
-    user = User.objects.create_user(username="ada", email="ada@example.com", password="pw-12345678")
+    user = User.objects.create_user(email="ada@example.com", password="pw-12345678")
     deck_add_cards(user=user, guide=Guide.objects.get(slug="queues"))
     return user
 
