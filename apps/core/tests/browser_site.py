@@ -79,9 +79,7 @@ def build_site(guide_repo) -> Site:
     guides_import(
         path=guide_repo({"phase1-basics/queues.md": GUIDE, "phase1-basics/streams.md": SECOND})
     )
-    user = User.objects.create_user(
-        username="ada", email="ada@example.com", password=PASSWORD, is_staff=True
-    )
+    user = User.objects.create_user(email="ada@example.com", password=PASSWORD, is_staff=True)
     guide = Guide.objects.get(slug="queues")
     deck_add_cards(user=user, guide=guide)
     note = note_create(user=user, guide=guide, body_markdown="Remember **lag**.")
