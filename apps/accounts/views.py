@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts import selectors, services
 from apps.accounts.forms import AccountDeleteForm, ProfileForm
-from apps.core.http import AuthenticatedHttpRequest
+from apps.accounts.http import AuthenticatedHttpRequest
 from apps.core.middleware import nul_checked_by_form
 
 

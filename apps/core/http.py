@@ -1,4 +1,6 @@
-"""Request types for views, so the type checker knows what the middleware adds."""
+"""Request helpers for views: the htmx request type (what the middleware adds, for the type
+checker), safe redirects and the CSRF token sent. The signed-in request type names the user
+model, so it lives in accounts (apps.accounts.http)."""
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -6,17 +8,9 @@ from django.middleware.csrf import CSRF_SECRET_LENGTH, get_token
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
-from apps.accounts.models import User
-
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-class AuthenticatedHttpRequest(HtmxHttpRequest):
-    """For views behind `login_required`: the user is a real account."""
-
-    user: User  # type: ignore[assignment]
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from apps.accounts.http import AuthenticatedHttpRequest
+from apps.core.http import HtmxHttpRequest, safe_next
 from apps.core.middleware import nul_checked_by_form
 from apps.core.pagecache import anonymous_page_cache
 from apps.flashcards import scheduling, selectors, services

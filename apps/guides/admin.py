@@ -12,8 +12,8 @@ from django.utils.html import format_html
 from apps.guides import selectors, services
 from apps.guides.forms import UPLOAD, GuideAdminForm, GuideImportForm
 from apps.guides.models import GlossaryTerm, Guide, ImportRun, Section, TaskItem, Track
+from apps.guides.rendering import guide_body_anonymous
 from apps.guides.uploads import ArchiveRejected
-from apps.progress.selectors import guide_body_anonymous
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -130,11 +130,9 @@ class GuideAdmin(admin.ModelAdmin):
             raise Http404("No such guide.") from None
         context = {
             "guide": guide,
-            "body_html": guide_body_anonymous(guide=guide),
-            "progress": None,
+            "body_html": guide_body_anonymous(body_html=guide.body_html),
             "neighbours": selectors.guide_neighbours(guide=guide),
             "show_summary": selectors.guide_summary_is_separate(guide=guide),
-            "guide_notes": [],
             "preview": True,
             "change_url": reverse("admin:guides_guide_change", args=[guide.pk]),
         }

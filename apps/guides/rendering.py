@@ -100,6 +100,9 @@ H2_SPLIT = re.compile(r'(?=<h[12] id="[^"]+")')
 TASK_MARKER = re.compile(
     r'<span class="task-box" id="user-content-taskbox-(?P<key>[0-9a-f]{16})"></span>'
 )
+# What the stored body keeps where an exercise's tick goes: each reader's page fills it in (the
+# progress app for a signed-in learner, `guide_body_anonymous` for everyone else).
+STORED_TASK_MARKER = re.compile(r"<!--task:(?P<key>[0-9a-f]{16})-->")
 # Part of every content hash: bump it when rendering changes so the next import re-renders.
 RENDERER_VERSION = "9"
 # Term fields are rendered again outside the time-limited child (flashcards), so they are capped.
@@ -592,7 +595,7 @@ def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220
     collector: _TaskCollector = md.treeprocessors["portal-tasks"]  # type: ignore[assignment]
     body = sanitize_html(body)
     keys = {task["key"] for task in collector.tasks}
-    body = TASK_MARKER.sub(lambda m: f"<!--task:{m['key']}-->" if m["key"] in keys else "", body)
+    body = TASK_MARKER.sub(lambda m: stored_task_marker(m["key"]) if m["key"] in keys else "", body)
     diagrams = body.count('<pre class="mermaid">')
 
     for toc_token in _flatten_toc(md.toc_tokens):
@@ -775,3 +778,17 @@ __all__ = [
     "humanize_filename",
     "render_guide",
 ]
+
+
+def stored_task_marker(key: str) -> str:
+    """The comment `STORED_TASK_MARKER` finds, written at import time for exercise `key`."""
+    return f"<!--task:{key}-->"
+
+
+def guide_body_anonymous(*, body_html: str) -> str:
+    """A stored body for a reader without progress (signed out, or the admin's preview): an
+    empty box where each exercise's tick would be, keeping its `taskbox-` anchor."""
+    return STORED_TASK_MARKER.sub(
+        lambda m: f'<span id="taskbox-{m["key"]}" class="task-box" aria-hidden="true"></span>',
+        body_html,
+    )

@@ -1,5 +1,4 @@
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -7,12 +6,7 @@ from apps.core.http import HtmxHttpRequest
 from apps.core.pagecache import anonymous_page_cache
 from apps.guides import selectors
 from apps.guides.models import Guide
-from apps.notes.selectors import notes_for_guide
-from apps.progress.selectors import (
-    guide_body_anonymous,
-    guide_body_for_user,
-    guide_state_for_user,
-)
+from apps.guides.rendering import guide_body_anonymous
 
 
 @require_GET
@@ -31,19 +25,14 @@ def guide_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         )
     except Guide.DoesNotExist:
         raise Http404("No such guide.") from None
-    neighbours = selectors.guide_neighbours(guide=guide)
-    progress = None
-    if request.user.is_authenticated:
-        progress = guide_state_for_user(user=request.user, guide=guide)
-        body = guide_body_for_user(guide=guide, state=progress, csrf_token=get_token(request))
-    else:
-        body = guide_body_anonymous(guide=guide)
+    # A signed-in learner's ticks, read sections and notes come from the progress and notes
+    # apps' own template tags (guides/guide.html), so this app imports neither.
     context = {
         "guide": guide,
-        "body_html": body,
-        "progress": progress,
-        "neighbours": neighbours,
+        "body_html": None
+        if request.user.is_authenticated
+        else guide_body_anonymous(body_html=guide.body_html),
+        "neighbours": selectors.guide_neighbours(guide=guide),
         "show_summary": selectors.guide_summary_is_separate(guide=guide),
-        "guide_notes": notes_for_guide(user=request.user, guide=guide),
     }
     return render(request, "guides/guide.html", context)

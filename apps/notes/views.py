@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, safe_next
+from apps.accounts.http import AuthenticatedHttpRequest
+from apps.core.http import HtmxHttpRequest, safe_next
 from apps.core.middleware import nul_checked_by_form
 from apps.guides.models import Guide
 from apps.guides.selectors import guide_visible_list

@@ -1,12 +1,9 @@
 """Reads for progress. The dashboard runs the same number of queries for any amount of history."""
 
 import datetime
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from apps.accounts.models import User
 from apps.guides.models import (
@@ -29,10 +26,6 @@ HEAVY_GUIDE_FIELDS = ("body_html", "markdown_source", "summary_html", "summary_t
 
 def _light(prefix: str) -> list[str]:
     return [f"{prefix}{name}" for name in HEAVY_GUIDE_FIELDS]
-
-
-TASK_MARKER = re.compile(r"<!--task:(?P<key>[0-9a-f]{16})-->")
-SECTION_HEADING = re.compile(r'(<h[12] id="(?P<anchor>[^"]+)">.*?</h[12]>)', re.DOTALL)
 
 
 @dataclass
@@ -66,97 +59,6 @@ def guide_state_for_user(*, user: User, guide: Guide) -> GuideState:
         )
     )
     return GuideState(items=items, read_sections=read, sections=sections)
-
-
-STATE_LABELS: dict[str, str] = {
-    TaskProgress.State.TODO: "Not started",
-    TaskProgress.State.IN_PROGRESS: "In progress",
-    TaskProgress.State.DONE: "Done",
-    TaskProgress.State.SKIPPED: "Skipped",
-}
-
-
-def task_control_html(*, item_id: int, key: str, state: str, csrf_token: str, next_url: str) -> str:
-    """The checkbox form for one item. Built as a string: a guide has hundreds of these and the
-    template engine would cost more than everything else on the page."""
-    next_state = "todo" if state == "done" else "done"
-    pressed = "true" if state == "done" else "false"
-    url = f"/progress/items/{item_id}/"
-    extra = "".join(
-        f'<button type="submit" name="state" value="{value}" class="task-menu__item">'
-        f"{label}</button>"
-        for value, label in (("in_progress", "In progress"), ("skipped", "Skip"), ("todo", "Reset"))
-        if value != state
-    )
-    return (
-        f'<form id="taskbox-{key}" class="task-control task-control--{state}" method="post" '
-        f'action="{url}" data-announce="Exercise: {STATE_LABELS[state].lower()}" '
-        f'hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-        f'<input type="hidden" name="next" value="{escape(next_url)}">'
-        f'<button type="submit" name="state" value="{next_state}" class="task-check" '
-        f'aria-pressed="{pressed}" title="{STATE_LABELS[state]}: click to mark '
-        f'{"not done" if state == "done" else "done"}">'
-        f'<span class="visually-hidden">{STATE_LABELS[state]}. Mark '
-        f"{'not done' if state == 'done' else 'done'}</span></button>"
-        f'<details class="task-menu"><summary aria-label="More states">⋯</summary>'
-        f'<div class="task-menu__list">{extra}</div></details>'
-        f"</form>"
-    )
-
-
-def section_control_html(*, section_id: int, read: bool, csrf_token: str, next_url: str) -> str:
-    url = f"/progress/sections/{section_id}/"
-    label = "Read ✓" if read else "Mark as read"
-    return (
-        f'<form class="section-read section-read--{"done" if read else "todo"}" method="post" '
-        f'action="{url}" data-announce="Section marked as {"read" if read else "not read"}" '
-        f'hx-post="{url}" hx-target="this" hx-swap="outerHTML">'
-        f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
-        f'<input type="hidden" name="next" value="{escape(next_url)}">'
-        f'<button type="submit" name="read" value="{"0" if read else "1"}" '
-        f'aria-pressed="{"true" if read else "false"}">{label}</button></form>'
-    )
-
-
-def guide_body_for_user(*, guide: Guide, state: GuideState, csrf_token: str) -> str:
-    """Stored HTML with this user's controls put in place of the import-time markers."""
-    base = guide.get_absolute_url()
-
-    def task(match: re.Match[str]) -> str:
-        found = state.items.get(match["key"])
-        if found is None:
-            return ""
-        item_id, item_state = found
-        return task_control_html(
-            item_id=item_id,
-            key=match["key"],
-            state=item_state,
-            csrf_token=csrf_token,
-            # Without JavaScript the tick reloads the page: come back to the same exercise.
-            next_url=f"{base}#taskbox-{match['key']}",
-        )
-
-    def heading(match: re.Match[str]) -> str:
-        section_id = state.sections.get(match["anchor"])
-        if section_id is None:
-            return match[0]
-        control = section_control_html(
-            section_id=section_id,
-            read=match["anchor"] in state.read_sections,
-            csrf_token=csrf_token,
-            next_url=f"{base}#{match['anchor']}",
-        )
-        return match[0] + control
-
-    return SECTION_HEADING.sub(heading, TASK_MARKER.sub(task, guide.body_html))
-
-
-def guide_body_anonymous(*, guide: Guide) -> str:
-    return TASK_MARKER.sub(
-        lambda m: f'<span id="taskbox-{m["key"]}" class="task-box" aria-hidden="true"></span>',
-        guide.body_html,
-    )
 
 
 @dataclass
@@ -270,10 +172,6 @@ class Dashboard:
     streak: int | None
     archived: list[TaskProgress] = field(default_factory=list)
     milestones: list[MilestoneGroup] = field(default_factory=list)
-
-    @property
-    def heatmap_html(self) -> SafeString:
-        return heatmap_html(self.weeks)
 
     @property
     def phases(self) -> list[TrackProgress]:
@@ -547,41 +445,6 @@ def _heatmap(
             day += datetime.timedelta(days=1)
         weeks.append(week)
     return weeks
-
-
-HEATMAP_WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "")  # weeks start on Monday
-
-
-def heatmap_html(weeks: list[list[HeatDay | None]]) -> SafeString:
-    """The year's grid as HTML, built in Python: through template tags its 371 cells were most
-    of the dashboard's rendering time. Each week column carries the month that starts in it;
-    each day is an image named by its date and count, for screen readers and on hover."""
-    empty = '<span class="heatmap__day heatmap__day--none"></span>'
-    columns = []
-    for index, week in enumerate(weeks):
-        days = [day for day in week if day]
-        month = next((day.day for day in days if day.day.day == 1), None)
-        if index == 0 and days and days[0].day.day <= 14:
-            month = days[0].day  # the first column names its month unless it is nearly over
-        label = f"{month:%b}" if month else ""
-        cells = "".join(
-            f'<span class="heatmap__day heatmap__day--{day.level}" title="{escape(day.title)}" '
-            f'role="img" aria-label="{escape(day.title)}"></span>'
-            if day
-            else empty
-            for day in week
-        )
-        columns.append(
-            f'<div class="heatmap__week"><span class="heatmap__month" aria-hidden="true">'
-            f"{label}</span>{cells}</div>"
-        )
-    weekdays = "".join(f"<span>{name}</span>" for name in ("", *HEATMAP_WEEKDAYS))
-    return mark_safe(  # noqa: S308 - fixed markup; the only text is escaped
-        f'<div class="heatmap__weekdays" aria-hidden="true">{weekdays}</div>'
-        '<div class="heatmap__scroll" tabindex="0" role="group" '
-        'aria-label="Activity per day over the last 12 months, most recent on the right">'
-        f'<div class="heatmap__grid">{"".join(columns)}</div></div>'
-    )
 
 
 def _streak(*, today: datetime.date, counts: dict[datetime.date, int]) -> int:

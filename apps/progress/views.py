@@ -4,10 +4,11 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest, csrf_token_sent, safe_next
+from apps.accounts.http import AuthenticatedHttpRequest
+from apps.core.http import HtmxHttpRequest, csrf_token_sent, safe_next
 from apps.core.middleware import nul_checked_by_form, private_response
 from apps.guides.models import Section, TaskItem
-from apps.progress import selectors, services
+from apps.progress import presentation, selectors, services
 from apps.progress.models import TaskProgress
 
 
@@ -25,7 +26,7 @@ def task_set(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
         raise Http404("No such exercise.") from None
     next_url = safe_next(request, item.get_guide_url())
     if request.htmx:
-        html = selectors.task_control_html(
+        html = presentation.task_control_html(
             item_id=item.pk,
             key=item.key,
             state=state,
@@ -47,7 +48,7 @@ def section_set(request: AuthenticatedHttpRequest, section_id: int) -> HttpRespo
     services.section_read_set(user=request.user, section=section, read=read)
     next_url = safe_next(request, section.get_absolute_url())
     if request.htmx:
-        html = selectors.section_control_html(
+        html = presentation.section_control_html(
             section_id=section.pk, read=read, csrf_token=csrf_token_sent(request), next_url=next_url
         )
         return HttpResponse(html)

@@ -12,8 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.accounts.http import AuthenticatedHttpRequest
 from apps.accounts.models import User
-from apps.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from apps.core.http import HtmxHttpRequest
 from apps.core.middleware import nul_checked_by_form
 from apps.reminders import selectors, services
 from apps.reminders.forms import ReminderPreferenceForm
