@@ -55,7 +55,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # Playwright's page.route() does not see requests a service worker makes, and several tests
+    # route requests (the OpenID Connect round trip); the offline tests, which exercise the
+    # worker, open their own contexts.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

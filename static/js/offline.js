@@ -164,15 +164,17 @@
   }
 
   // Signing out drops what this device kept for the person signing out.
+  // The sign-out itself is never held back: the queue goes at once, the kept pages are deleted
+  // in the background, and the sign-out response's Clear-Site-Data header clears the rest.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches("form[data-sign-out]") || form.dataset.cleared) return;
-    event.preventDefault();
+    if (!form.matches || !form.matches("form[data-sign-out]")) return;
     localStorage.removeItem(QUEUE_KEY);
-    var done = window.caches ? caches.keys().then(function (names) {
-      return Promise.all(names.map(function (name) { return caches.delete(name); }));
-    }) : Promise.resolve();
-    done.catch(function () {}).then(function () { form.dataset.cleared = "1"; form.submit(); });
+    if (window.caches) {
+      caches.keys().then(function (names) {
+        return Promise.all(names.map(function (name) { return caches.delete(name); }));
+      }).catch(function () {});
+    }
   });
 
   // The offline page lists the pages kept on this device.

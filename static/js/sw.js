@@ -95,6 +95,10 @@ self.addEventListener("fetch", function (event) {
 
   if (request.mode !== "navigate") return;  // htmx fragments and the rest: network only
   var keepable = KEPT_PAGES.test(url.pathname);
+  // Sign-in, the OpenID Connect round trip, the admin and the rest go straight to the network,
+  // untouched: a navigation answered through the worker changes how redirects and cookies of
+  // those flows behave.
+  if (!keepable) return;
   event.respondWith(
     fetch(request).then(function (response) {
       var html = (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;

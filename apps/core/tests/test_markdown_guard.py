@@ -191,6 +191,7 @@ def _call(name: str, *args: object) -> object:
 def test_one_child_for_many_calls_each_with_its_own_deadline():
     calls = [("slow", 0), ("slow", 60), ("slow", 0.3), ("fails",), ("nest", 100_000), ("exits",),
              ("slow", 0)]  # fmt: skip
+    before = _children()
     started = time.monotonic()
     outcomes = list(run_each_with_time_limit(_call, calls, seconds=1))
     # Each call has its own second: 0.3 s after a killed call is still in time.
@@ -203,8 +204,7 @@ def test_one_child_for_many_calls_each_with_its_own_deadline():
         "it nests too deeply to render",
         "the renderer stopped without a result (out of memory?)",
     ]
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left behind
+    assert _children() <= before  # no child left behind
 
 
 def test_many_calls_share_what_the_first_warmed_up():
@@ -213,11 +213,11 @@ def test_many_calls_share_what_the_first_warmed_up():
 
 
 def test_a_caller_that_stops_early_leaves_no_child():
+    before = _children()
     outcomes = run_each_with_time_limit(_slow, [(0,), (60,)], seconds=120)
     assert next(outcomes) == "done"
     outcomes.close()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+    assert _children() <= before
 
 
 # Mermaid and ids

@@ -32,7 +32,7 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 REDIS_URL = "redis://127.0.0.1:6379/9"
 METRICS_TOKEN = "scrape-" + "t0k3n" * 8
 HOST = "learn.example.com"  # DJANGO_ALLOWED_HOSTS in .env.example
-HASHED = re.compile(r"\.[0-9a-f]{12}\.(css|js|svg)$")
+HASHED = re.compile(r"\.[0-9a-f]{12}\.(css|js|svg|png|webmanifest)$")
 
 
 def env_file(path: Path) -> dict[str, str]:
