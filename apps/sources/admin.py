@@ -47,7 +47,19 @@ class SourceForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from None
 
 
-class SyncRunInline(admin.TabularInline):
+class SyncRunColumns:
+    """The columns a run shows both inline under its source and in its own list."""
+
+    @admin.display(description="Commit")
+    def short_commit(self, run: SyncRun) -> str:
+        return run.commit[:12]
+
+    @admin.display(description="Changes")
+    def changes(self, run: SyncRun) -> str:
+        return _changes(run)
+
+
+class SyncRunInline(SyncRunColumns, admin.TabularInline):
     model = SyncRun
     fields = ("started_at", "trigger", "status", "short_commit", "changes", "error", "run_link")
     readonly_fields = fields
@@ -59,14 +71,6 @@ class SyncRunInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SyncRun]:
         return super().get_queryset(request).defer("report")
-
-    @admin.display(description="Commit")
-    def short_commit(self, run: SyncRun) -> str:
-        return run.commit[:12]
-
-    @admin.display(description="Changes")
-    def changes(self, run: SyncRun) -> str:
-        return _changes(run)
 
     @admin.display(description="Report")
     def run_link(self, run: SyncRun) -> str:
@@ -157,7 +161,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(SyncRunColumns, admin.ModelAdmin):
     list_display = ("source", "started_at", "trigger", "status", "short_commit", "changes")
     list_filter = ("status", "trigger", "source")
     list_select_related = ("source",)
@@ -174,14 +178,6 @@ class SyncRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
-
-    @admin.display(description="Commit")
-    def short_commit(self, run: SyncRun) -> str:
-        return run.commit[:12]
-
-    @admin.display(description="Changes")
-    def changes(self, run: SyncRun) -> str:
-        return _changes(run)
 
     @admin.display(description="What changed")
     def changed_guides(self, run: SyncRun) -> str:
