@@ -26,7 +26,8 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from apps.guides.rendering import MOJIBAKE_HINT, humanize_filename
+from apps.core.markdown_lines import atx_heading, decode_markdown, prose_lines
+from apps.guides.rendering import humanize_filename
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 LANDING_STEMS = ("index", "readme")  # preference order when a folder has both
@@ -66,7 +67,6 @@ LANGUAGE_SUFFIX = re.compile(
 LINK = re.compile(r"\[[^\]]*\]\((?:\./)?(?P<target>[^)#\s]+\.(?:md|markdown))(?:#[^)]*)?\)")
 ANY_LINK = re.compile(r"!?\[(?P<text>[^\]]*)\]\([^)]*\)|<https?://[^>]+>|https?://\S+")
 MENTION = re.compile(r"(?P<name>[\w][\w .()+-]*\.(?:md|markdown))\b", re.IGNORECASE)
-HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 EXCLUDED_HEADING = re.compile(r"exclud|skipped|not (?:a )?guide|ignored|archive", re.IGNORECASE)
 TASK_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]\s+\S")
 # "Phase 1: Foundation", "Part 3 - Data", "Module 02. Intro": a numbered unit named in a title.
@@ -150,13 +150,8 @@ def humanize_name(name: str) -> str:
 
 
 def read_text(path: Path) -> str:
-    raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
-    text = raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    if not MOJIBAKE_HINT.search(text):
-        return text  # nothing ftfy could repair (see rendering.MOJIBAKE_HINT)
-    import ftfy  # only now: importing it costs every process 50 ms
-
-    return ftfy.fix_encoding(text)
+    """A file's text for reading titles and links: what cannot be decoded becomes U+FFFD."""
+    return decode_markdown(path.read_bytes(), errors="replace")[0]
 
 
 def _name_key(name: str) -> str:
@@ -165,23 +160,22 @@ def _name_key(name: str) -> str:
 
 def _prose_lines(text: str) -> list[str]:
     """Lines outside fenced code."""
-    lines, in_fence = [], False
-    for line in text.split("\n"):
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            continue
-        if not in_fence:
-            lines.append(line)
-    return lines
+    return prose_lines(text.split("\n"))
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of a heading with text in it."""
+    heading = atx_heading(line)
+    return heading if heading and heading[1] else None
 
 
 def _title_and_intro(text: str) -> tuple[str, str]:
     """H1 and the prose before the first H2 of a landing page."""
     title, intro_lines, seen_h1 = "", [], False
     for line in _prose_lines(text):
-        heading = HEADING.match(line)
-        if heading and len(heading["hashes"]) == 1 and not seen_h1:
-            title, seen_h1 = clean_heading(heading["text"]), True
+        heading = _heading(line)
+        if heading and heading[0] == 1 and not seen_h1:
+            title, seen_h1 = clean_heading(heading[1]), True
             continue
         if heading:
             break
@@ -197,7 +191,7 @@ def is_pure_index(text: str) -> bool:
     """Nothing but headings and links to other pages (a table of contents), or nothing at all."""
     prose_words = link_words = 0
     for line in _prose_lines(text):
-        if HEADING.match(line) or not line.strip():
+        if _heading(line) or not line.strip():
             continue
         link_words += len(LINK.findall(line))
         rest = ANY_LINK.sub(" ", line)
@@ -218,12 +212,12 @@ def _readme_categories(text: str) -> tuple[dict[str, tuple[str, int]], set[str]]
     excluded: set[str] = set()
     category, in_excluded, order = "", False, 0
     for line in _prose_lines(text):
-        heading = HEADING.match(line)
+        heading = _heading(line)
         links = LINK.findall(line)
         if heading and not links:
-            in_excluded = bool(EXCLUDED_HEADING.search(heading["text"]))
-            if len(heading["hashes"]) >= 2 and not in_excluded:
-                category = clean_heading(heading["text"])
+            in_excluded = bool(EXCLUDED_HEADING.search(heading[1]))
+            if heading[0] >= 2 and not in_excluded:
+                category = clean_heading(heading[1])
             continue
         if in_excluded:
             excluded.update(_name_key(m["name"]) for m in MENTION.finditer(line))
