@@ -14,9 +14,8 @@ Python recursion, so deep nesting raises RecursionError. Two layers keep renderi
    the render runs in a forked child that is killed at the deadline, and any exception in it
    (RecursionError included) comes back as a `RenderFailed` with a reason.
 
-The line parsers here (`atx_heading`, `task_line`, `strip_attribute_list`) replace regular
-expressions with adjacent quantifiers over spaces, which backtracked cubically on a long line of
-spaces; they are plain scans.
+Which lines are fenced code comes from `apps.core.markdown_lines`, the line toolkit every reader
+of guide source shares.
 """
 
 from __future__ import annotations
@@ -33,6 +32,8 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+
+from apps.core.markdown_lines import fenced_lines
 
 # Container levels (quotes, list items) one line may open on top of its indentation. Python's
 # default recursion limit is reached near 150 levels; 16 is more than any document needs.
@@ -51,125 +52,14 @@ class RenderFailed(Exception):
 
 
 # --------------------------------------------------------------------------------------------
-# Line parsers
-# --------------------------------------------------------------------------------------------
-
-_SPACE = " \t"
-
-
-def atx_heading(line: str) -> tuple[int, str] | None:
-    """`### Title ##` → (3, "Title"); None when the line is not an ATX heading.
-
-    Up to three leading spaces, one to six `#`, then a space or the end of the line; a closing
-    run of `#` preceded by a space is dropped, as in CommonMark."""
-    start = 0
-    while start < len(line) and start < 4 and line[start] == " ":
-        start += 1
-    if start > 3:
-        return None
-    end = start
-    while end < len(line) and end - start < 7 and line[end] == "#":
-        end += 1
-    level = end - start
-    if not 1 <= level <= 6:
-        return None
-    if end < len(line) and line[end] not in _SPACE:
-        return None
-    title = line[end:].strip(_SPACE)
-    without_closing = title.rstrip("#")
-    if without_closing != title and (not without_closing or without_closing[-1] in _SPACE):
-        title = without_closing.rstrip(_SPACE)
-    return level, title
-
-
-def task_line(line: str) -> tuple[bool, str] | None:
-    """`- [x] Text` → (True, "Text"); `- [ ] Text` → (False, "Text"); None for other lines."""
-    rest = line.lstrip()
-    if len(rest) < 2 or rest[0] not in "-*+" or rest[1] not in _SPACE:
-        return None
-    rest = rest[1:].lstrip(_SPACE)
-    if (
-        len(rest) < 4
-        or rest[0] != "["
-        or rest[2] != "]"
-        or rest[1] not in "xX "
-        or rest[3] not in _SPACE
-    ):
-        return None
-    text = rest[3:].strip()
-    if not text:
-        return None
-    return rest[1] in "xX", text
-
-
-def strip_attribute_list(text: str) -> str:
-    """Drop a trailing `{#anchor .class}` attribute list (and the spaces around it)."""
-    stripped = text.rstrip()
-    if not stripped.endswith("}"):
-        return text
-    opening = stripped.rfind("{")
-    if opening < 0 or "}" in stripped[opening:-1]:
-        return text
-    return stripped[:opening].rstrip()
-
-
-# --------------------------------------------------------------------------------------------
 # The pre-pass
 # --------------------------------------------------------------------------------------------
 
-_FENCE_CHARS = "`~"
+_SPACE = " \t"
 _CONTAINER_START = frozenset(" \t>-*+0123456789")
 _PAIRS = {"[": "]", "(": ")"}
 _CLOSERS = {"]": "[", ")": "("}
 _TAG_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ/!?")
-
-
-def _fence_of(line: str) -> tuple[str, int, str] | None:
-    """(char, length, info) of a line that opens or closes a code fence."""
-    stripped = line.lstrip(_SPACE)
-    if len(stripped) < 3 or stripped[0] not in _FENCE_CHARS:
-        return None
-    char = stripped[0]
-    length = len(stripped) - len(stripped.lstrip(char))
-    if length < 3:
-        return None
-    info = stripped[length:]
-    if char == "`" and "`" in info:
-        return None
-    return char, length, info.strip()
-
-
-def _fenced_lines(lines: list[str]) -> list[bool]:
-    """Lines inside closed code fences (fences included); an unclosed fence is no fence."""
-    fences = [_fence_of(line) for line in lines]
-    # Longest closing fence of each character at or after each line: finds in O(1) whether an
-    # opening fence has a closing one at all, so no line is scanned twice.
-    longest: dict[str, list[int]] = {char: [0] * (len(lines) + 1) for char in _FENCE_CHARS}
-    for number in range(len(lines) - 1, -1, -1):
-        for char in _FENCE_CHARS:
-            longest[char][number] = longest[char][number + 1]
-        fence = fences[number]
-        if fence and not fence[2]:
-            longest[fence[0]][number] = max(longest[fence[0]][number], fence[1])
-    mask = [False] * len(lines)
-    number = 0
-    while number < len(lines):
-        fence = fences[number]
-        if fence is None or longest[fence[0]][number + 1] < fence[1]:
-            number += 1
-            continue
-        close = number + 1
-        while not (
-            (candidate := fences[close])
-            and candidate[0] == fence[0]
-            and candidate[1] >= fence[1]
-            and not candidate[2]
-        ):
-            close += 1
-        for inside in range(number, close + 1):
-            mask[inside] = True
-        number = close + 1
-    return mask
 
 
 def _cap_containers(line: str) -> str:
@@ -323,7 +213,7 @@ def neutralize_markdown(text: str) -> str:
 
     Linear in the length of `text`; ordinary documents come back unchanged."""
     lines = text.split("\n")
-    fenced = _fenced_lines(lines)
+    fenced = fenced_lines(lines, unclosed="ignored")
     escapes: dict[int, set[int]] = {}
     spent = 0
     block: list[tuple[int, list[int]]] = []

@@ -9,11 +9,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from apps.guides import selectors, services
+from apps.guides import editing, selectors, services, uploads
 from apps.guides.forms import UPLOAD, GuideAdminForm, GuideImportForm
 from apps.guides.models import GlossaryTerm, Guide, ImportRun, Section, TaskItem, Track
 from apps.guides.rendering import guide_body_anonymous
-from apps.guides.uploads import ArchiveRejected
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -86,14 +85,14 @@ class GuideAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: Guide, form, change: bool) -> None:
         if change and "markdown_source" in form.changed_data:
-            services.guide_markdown_update(guide=obj, markdown=form.cleaned_data["markdown_source"])
+            editing.guide_markdown_update(guide=obj, markdown=form.cleaned_data["markdown_source"])
         else:
             super().save_model(request, obj, form, change)
 
     def _publish_set(self, request: HttpRequest, queryset: QuerySet[Guide], published: bool):
         guides = list(queryset.select_related(None).only("pk", "title", "is_published"))
         changed = [g for g in guides if g.is_published != published]
-        services.guides_publish_set(guide_ids=[g.pk for g in changed], published=published)
+        editing.guides_publish_set(guide_ids=[g.pk for g in changed], published=published)
         verb = "Published" if published else "Unpublished"
         for guide in changed:
             self.log_change(request, guide, verb)
@@ -212,7 +211,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
             try:
                 if data["source"] == UPLOAD:
                     upload = data["archive"]
-                    result = services.guides_import_zip(
+                    result = uploads.guides_import_zip(
                         archive=upload,
                         name=upload.name,
                         size=upload.size,
@@ -225,7 +224,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
                         dry_run=data["dry_run"],
                         started_by=request.user,
                     )
-            except ArchiveRejected as error:
+            except uploads.ArchiveRejected as error:
                 form.add_error("archive", f"Nothing was imported: {error}.")
             else:
                 report = result.as_dict()

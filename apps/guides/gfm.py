@@ -18,7 +18,8 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
-FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+from apps.core.markdown_lines import code_fences
+
 ALERT = re.compile(
     r"^(?P<indent> *)> ?\[!(?P<kind>note|tip|important|warning|caution)\]\s*$", re.IGNORECASE
 )
@@ -82,25 +83,17 @@ def gfm_lines(lines: list[str]) -> list[str]:
     """The pre-pass: tables and fences under text get their blank line, alerts become
     admonitions."""
     out: list[str] = []
-    fence = ""
+    # A fence never closed runs to the end, as on GitHub: nothing after it is rewritten.
+    fence_end = {fence.start: fence.end for fence in code_fences(lines)}
     number = 0
     while number < len(lines):
         line = lines[number]
-        if fence:
-            stripped = line.strip()
-            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
-                fence = ""
-            out.append(line)
-            number += 1
-            continue
-        opening = FENCE.match(line)
-        if opening and not (opening["fence"][0] == "`" and "`" in opening["info"]):
-            fence = opening["fence"]
+        if number in fence_end:
             if out and _is_paragraph_text(out[-1]) and not LIST_ITEM.match(out[-1]):
                 # SuperFences would leave the code inside the paragraph above it.
                 out.append("")
-            out.append(line)
-            number += 1
+            out.extend(lines[number : fence_end[number] + 1])
+            number = fence_end[number] + 1
             continue
         alert = ALERT.match(line)
         if alert:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from apps.core.markdown_guard import atx_heading
+from apps.core.markdown_lines import atx_heading, fenced_lines
 
 __all__ = ["GlossaryBlock", "ParsedTerm", "find_glossaries"]
 
@@ -103,9 +103,6 @@ _NOT_TERMS = frozenset(
 # Line-level regular expressions
 # --------------------------------------------------------------------------
 
-# Fences may be indented (inside list items), so any leading whitespace is
-# accepted; being lenient here only makes us ignore more, never less.
-_FENCE_RE = re.compile(r"^\s*(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _TABLE_SEP_CELL_RE = re.compile(r":?-{2,}:?")
 _THEMATIC_BREAK_RE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _BULLET_RE = re.compile(r"^(?P<indent>\s*)[-*+](?:[ \t]+|$)")
@@ -224,46 +221,6 @@ def _is_blank(line: str) -> bool:
 
 def _indent(line: str) -> int:
     return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-
-
-def _closes(fence: str, line: str) -> bool:
-    # A closing fence uses the same character, is at least as long as the
-    # opening one and carries no info string.
-    m = _FENCE_RE.match(line)
-    return bool(
-        m
-        and m.group("fence")[0] == fence[0]
-        and len(m.group("fence")) >= len(fence)
-        and not m.group("info").strip()
-    )
-
-
-def _code_mask(lines: list[str]) -> list[bool]:
-    """Mark every line that belongs to a fenced code block (fences included).
-
-    An opening fence that is never closed is treated as an ordinary line
-    instead of swallowing the rest of the document.  LLM-written guides
-    sometimes nest fences (a fenced "expected output" containing another
-    fence), leaving one stray fence behind; Python-Markdown, which renders
-    the guides, also only treats *closed* fences as code.
-    """
-    mask = [False] * len(lines)
-    i = 0
-    while i < len(lines):
-        m = _FENCE_RE.match(lines[i])
-        # Backtick fences may not have backticks in their info string.
-        if not m or (m.group("fence")[0] == "`" and "`" in m.group("info")):
-            i += 1
-            continue
-        fence = m.group("fence")
-        close = next((j for j in range(i + 1, len(lines)) if _closes(fence, lines[j])), None)
-        if close is None:
-            i += 1
-            continue
-        for j in range(i, close + 1):
-            mask[j] = True
-        i = close + 1
-    return mask
 
 
 @dataclass(frozen=True)
@@ -713,7 +670,10 @@ def find_glossaries(text: str) -> list[GlossaryBlock]:
     ``text`` must already be normalised (``\\n`` line endings, no BOM).
     """
     lines = text.split("\n")
-    code = _code_mask(lines)
+    # An opening fence that is never closed is text, not the rest of the document: LLM-written
+    # guides sometimes nest fences (a fenced "expected output" holding another fence), leaving
+    # one stray fence behind, and SuperFences, which renders the guides, only reads closed ones.
+    code = fenced_lines(lines, unclosed="ignored")
     headings: list[tuple[int, _Heading]] = []
     for idx, line in enumerate(lines):
         if not code[idx]:

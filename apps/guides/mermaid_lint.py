@@ -16,7 +16,9 @@ these warnings only tell the author at import, with the line to fix.
 
 import re
 
-FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*mermaid\b", re.IGNORECASE)
+from apps.core.markdown_lines import fence_line
+
+MERMAID_INFO = re.compile(r"mermaid\b", re.IGNORECASE)
 DIAGRAM_TYPE = re.compile(r"^[a-z][a-z0-9-]*$")
 SEQUENCE_TEXT = re.compile(
     r"^\s*(?:[^:;]*?(?:-{1,2}[>x)]{1,2}|-{1,2}>>)[^:;]*|note\b[^:;]*):(?P<text>.*)$", re.IGNORECASE
@@ -81,7 +83,8 @@ def mermaid_warnings(lines: list[str], fences: list[tuple[int, int]]) -> list[st
     warnings = []
     diagram = 0
     for start, end in fences:
-        if not FENCE.match(lines[start]):
+        opening = fence_line(lines[start])
+        if opening is None or not MERMAID_INFO.match(opening.info):
             continue
         diagram += 1
         problem = diagram_problem("\n".join(lines[start + 1 : end]))

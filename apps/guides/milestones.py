@@ -4,14 +4,24 @@ A README's progress checklist names things loosely: "Phase 1: Foundation" is the
 numbered 1 (titled "Phase 1: Foundations"), "URL Shortener" is the guide "Mini-Project: URL
 Shortener", and "Design document" under "### Capstone Project" is the top-level exercise
 "Design document" of the guide "Capstone Project: Design and Build a Distributed System".
-Pure functions over plain data, so the rules are testable without a database.
+The rules are pure functions over plain data, testable without a database; `milestones_sync`
+writes what they find for an overview guide.
 """
 
 import difflib
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+
+from apps.guides.models import Guide, Milestone, TaskItem, Track
+from apps.guides.rendering import GuideError, render_guide
+
+logger = logging.getLogger(__name__)
 
 TITLE_SIMILARITY = 0.85
 PHASE_NUMBER = re.compile(r"\bphase\s*(?P<number>\d+)\b", re.IGNORECASE)
@@ -118,3 +128,66 @@ def milestone_link(
     if group_guide is not None:
         return MilestoneLink(guide_id=group_guide.pk)
     return MilestoneLink()
+
+
+def milestones_sync(*, guide: Guide) -> None:
+    """Give each current item of an overview guide its Milestone row: the heading it sits
+    under and the phase, guide or exercise of the same repository it names."""
+    try:
+        rendered = render_guide(
+            guide.markdown_source,
+            fallback_title=guide.title,
+            words_per_minute=settings.READING_WORDS_PER_MINUTE,
+        )
+    except GuideError as error:  # it rendered a moment ago; a busy machine can hit the limit
+        logger.warning("milestones of %s not synced: %s", guide.source_path, error)
+        return
+    heading_by_key = {task.key: task.heading for task in rendered.tasks}
+    label = guide.source_path.split("/", 1)[0]
+    tracks = [
+        TrackTarget(pk=pk, title=title, number=number)
+        for pk, title, number in Track.objects.filter(
+            Q(source_path=label) | Q(source_path__startswith=f"{label}/"), is_archived=False
+        )
+        .exclude(kind=Track.Kind.OVERVIEW)
+        .values_list("pk", "title", "number")
+    ]
+    guides = [
+        GuideTarget(pk=pk, title=title)
+        for pk, title in Guide.objects.filter(
+            source_path__startswith=f"{label}/", is_archived=False
+        )
+        .exclude(pk=guide.pk)
+        .order_by("track__position", "position")
+        .values_list("pk", "title")
+    ]
+
+    def items_of_guide(guide_id: int) -> list[ItemTarget]:
+        return [
+            ItemTarget(pk=pk, text=text)
+            for pk, text in TaskItem.objects.filter(guide_id=guide_id, depth=0, is_archived=False)
+            .order_by("position")
+            .values_list("pk", "text")
+        ]
+
+    milestones = []
+    for item in TaskItem.objects.filter(guide=guide, is_archived=False).only("key", "text"):
+        group = heading_by_key.get(item.key, "")
+        link = milestone_link(
+            text=item.text, group=group, tracks=tracks, guides=guides, items_of_guide=items_of_guide
+        )
+        milestones.append(
+            Milestone(
+                item=item,
+                group=group[:200],
+                linked_track_id=link.track_id,
+                linked_guide_id=link.guide_id,
+                linked_item_id=link.item_id,
+            )
+        )
+    Milestone.objects.bulk_create(
+        milestones,
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["group", "linked_track", "linked_guide", "linked_item"],
+    )

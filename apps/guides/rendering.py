@@ -25,12 +25,17 @@ from markdown.treeprocessors import Treeprocessor
 from apps.core.html import content_id, sanitize_html
 from apps.core.markdown_guard import (
     RenderFailed,
-    atx_heading,
     neutralize_markdown,
     run_each_with_time_limit,
     run_with_time_limit,
-    strip_attribute_list,
     strip_mermaid_config,
+)
+from apps.core.markdown_lines import (
+    NotUtf8,
+    atx_heading,
+    code_fences,
+    decode_markdown,
+    strip_attribute_list,
 )
 from apps.guides.gfm import GfmExtension
 from apps.guides.glossary import GlossaryBlock, ParsedTerm, find_glossaries
@@ -89,8 +94,15 @@ class RenderedGuide:
     warnings: list[str] = field(default_factory=list)
 
 
-FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-HEADING_LINE = re.compile(r"^#{1,6}\s")
+class _HeadingLine:
+    """`HEADING_LINE.match(line)`: whether `line` is an ATX heading (`atx_heading`'s rule)."""
+
+    @staticmethod
+    def match(line: str) -> bool:
+        return atx_heading(line) is not None
+
+
+HEADING_LINE = _HeadingLine()
 GLOSSARY_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\(#glossary\)", re.IGNORECASE)
 STASH = re.compile(r"\x02wzxhzdk:\d+\x03")
 TAG = re.compile(r"<[^>]+>")
@@ -110,42 +122,14 @@ TERM_FIELD_MAX_CHARS = 5_000
 SUMMARY_TITLES = ("executive summary", "summary", "tl;dr", "tldr", "overview", "introduction")
 
 
-MOJIBAKE_HINT = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6"
-    "\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc"
-    "\u2122\u0161\u203a\u0153\u017e\u0178]"
-)
-
-
 def decode_guide(raw: bytes, *, max_bytes: int) -> tuple[str, list[str]]:
     """Bytes from disk → normalised text, or GuideError with a reason a person can act on."""
-    warnings: list[str] = []
     if len(raw) > max_bytes:
         raise GuideError(f"file is {len(raw):,} bytes, over the {max_bytes:,}-byte limit")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-        warnings.append("removed a UTF-8 byte-order mark")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise GuideError(
-            f"not valid UTF-8: byte 0x{raw[error.start]:02x} at line {line} "
-            f"(offset {error.start}); save the file as UTF-8"
-        ) from None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        warnings.append("converted CRLF line endings")
-    # UTF-8 read as Latin-1/Windows-1252 always leaves a lead byte (Â..ô) before a continuation
-    # byte's character: without one there is nothing for ftfy's (costly) check to repair.
-    repaired = text
-    if MOJIBAKE_HINT.search(text):
-        import ftfy  # only now: importing it costs every process 50 ms
-
-        repaired = ftfy.fix_encoding(text)
-    if repaired != text:
-        warnings.append("repaired mojibake (text decoded with the wrong encoding)")
-        text = repaired
+        text, warnings = decode_markdown(raw)
+    except NotUtf8 as error:
+        raise GuideError(str(error)) from None
     if not text.strip():
         raise GuideError("file is empty")
     return text, warnings
@@ -153,22 +137,10 @@ def decode_guide(raw: bytes, *, max_bytes: int) -> tuple[str, list[str]]:
 
 def fence_ranges(lines: list[str]) -> list[tuple[int, int]]:
     """Line ranges [start, end] of fenced code blocks; GuideError for one never closed."""
-    ranges: list[tuple[int, int]] = []
-    open_at: int | None = None
-    fence = ""
-    for number, line in enumerate(lines):
-        if open_at is None:
-            match = FENCE_OPEN.match(line)
-            if match and not (match["fence"][0] == "`" and "`" in match["info"]):
-                open_at, fence = number, match["fence"]
-        else:
-            stripped = line.strip()
-            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
-                ranges.append((open_at, number))
-                open_at = None
-    if open_at is not None:
-        raise UnclosedFence(open_at)
-    return ranges
+    fences = code_fences(lines)
+    if fences and not fences[-1].closed:
+        raise UnclosedFence(fences[-1].start)
+    return [(fence.start, fence.end) for fence in fences]
 
 
 class UnclosedFence(GuideError):

@@ -7,24 +7,19 @@ import logging
 import multiprocessing
 import os
 import posixpath
-import re
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
-from urllib.parse import unquote
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from apps.core import html as html_module
 from apps.core.html import sanitize_html
@@ -44,36 +39,27 @@ from apps.guides.discovery import (
     language_name,
     natural_key,
 )
-from apps.guides.milestones import GuideTarget, ItemTarget, TrackTarget, milestone_link
+from apps.guides.links import relative_links_resolve as _relative_links_resolve
+from apps.guides.milestones import milestones_sync
 from apps.guides.models import (
     GlossaryTerm,
     Guide,
     ImportRun,
-    Milestone,
     Section,
     TaskItem,
     Track,
 )
 from apps.guides.rendering import (
     RENDERER_VERSION,
-    GuideError,
     RenderedGuide,
-    decode_guide,
     guide_files_render,
     humanize_filename,
     normalize_task_text,
-    render_guide,
 )
 from apps.guides.signals import guide_terms_synced
-from apps.guides.uploads import ArchiveLimits, zip_extract_guides
 
 logger = logging.getLogger(__name__)
 
-# href="phase1-foundations/INDEX.md": relative, not a URL with a scheme, a path or a fragment.
-RELATIVE_MARKDOWN_LINK = re.compile(
-    r'href="(?P<target>(?![a-z][a-z0-9+.-]*:|/|#)[^"#]+\.(?:md|markdown))(?P<fragment>#[^"]*)?"',
-    re.IGNORECASE,
-)
 # An item whose text changed this little (a typo fix) keeps its identity and so its progress.
 TASK_SIMILARITY_THRESHOLD = 0.8
 
@@ -807,117 +793,6 @@ def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> tuple[int, int]:
     return len(creates), newly_archived
 
 
-def _relative_links_resolve(
-    *, label: str, guide: Guide | None = None, renamed: dict[str, str] | None = None
-) -> None:
-    """Guides link to each other, and the README to phase folders' INDEX files, by relative
-    path (`./Other.md#part`), which means nothing under /guides/: point those links at the
-    library's pages. Every guide of the repository, or just `guide`; a link to a file that is
-    not an imported guide is left as written."""
-    linking = Guide.objects.filter(
-        Q(body_html__icontains='.md"') | Q(body_html__icontains=".md#")
-        | Q(summary_html__icontains='.md"') | Q(summary_html__icontains=".md#"),
-        source_path__startswith=f"{label}/",
-        is_archived=False,
-    ).only("source_path", "body_html", "summary_html")  # fmt: skip
-    if guide is not None:
-        linking = linking.filter(pk=guide.pk)
-    candidates = list(linking)
-    if not candidates:
-        return
-    guide_slugs = dict(
-        Guide.objects.filter(source_path__startswith=f"{label}/", is_archived=False).values_list(
-            "source_path", "slug"
-        )
-    )
-    track_slugs = dict(
-        Track.objects.filter(source_path__startswith=f"{label}/", is_archived=False).values_list(
-            "source_path", "slug"
-        )
-    )
-    for candidate in candidates:
-        folder = posixpath.dirname(candidate.source_path)
-
-        def resolve(match: re.Match[str], folder: str = folder) -> str:
-            path = posixpath.normpath(posixpath.join(folder, unquote(match["target"])))
-            path = (renamed or {}).get(path, path)
-            if path in guide_slugs:
-                url = reverse("guides:guide", kwargs={"slug": guide_slugs[path]})
-                return f'href="{url}{match["fragment"] or ""}"'
-            directory, name = posixpath.split(path)
-            if name.casefold() in INDEX_NAMES and directory in track_slugs:
-                return f'href="{reverse("guides:home")}#track-{track_slugs[directory]}"'
-            return match[0]
-
-        body = RELATIVE_MARKDOWN_LINK.sub(resolve, candidate.body_html)
-        summary = RELATIVE_MARKDOWN_LINK.sub(resolve, candidate.summary_html)
-        if (body, summary) != (candidate.body_html, candidate.summary_html):
-            Guide.objects.filter(pk=candidate.pk).update(body_html=body, summary_html=summary)
-
-
-def milestones_sync(*, guide: Guide) -> None:
-    """Give each current item of an overview guide its Milestone row: the heading it sits
-    under and the phase, guide or exercise of the same repository it names."""
-    try:
-        rendered = render_guide(
-            guide.markdown_source,
-            fallback_title=guide.title,
-            words_per_minute=settings.READING_WORDS_PER_MINUTE,
-        )
-    except GuideError as error:  # it rendered a moment ago; a busy machine can hit the limit
-        logger.warning("milestones of %s not synced: %s", guide.source_path, error)
-        return
-    heading_by_key = {task.key: task.heading for task in rendered.tasks}
-    label = guide.source_path.split("/", 1)[0]
-    tracks = [
-        TrackTarget(pk=pk, title=title, number=number)
-        for pk, title, number in Track.objects.filter(
-            Q(source_path=label) | Q(source_path__startswith=f"{label}/"), is_archived=False
-        )
-        .exclude(kind=Track.Kind.OVERVIEW)
-        .values_list("pk", "title", "number")
-    ]
-    guides = [
-        GuideTarget(pk=pk, title=title)
-        for pk, title in Guide.objects.filter(
-            source_path__startswith=f"{label}/", is_archived=False
-        )
-        .exclude(pk=guide.pk)
-        .order_by("track__position", "position")
-        .values_list("pk", "title")
-    ]
-
-    def items_of_guide(guide_id: int) -> list[ItemTarget]:
-        return [
-            ItemTarget(pk=pk, text=text)
-            for pk, text in TaskItem.objects.filter(guide_id=guide_id, depth=0, is_archived=False)
-            .order_by("position")
-            .values_list("pk", "text")
-        ]
-
-    milestones = []
-    for item in TaskItem.objects.filter(guide=guide, is_archived=False).only("key", "text"):
-        group = heading_by_key.get(item.key, "")
-        link = milestone_link(
-            text=item.text, group=group, tracks=tracks, guides=guides, items_of_guide=items_of_guide
-        )
-        milestones.append(
-            Milestone(
-                item=item,
-                group=group[:200],
-                linked_track_id=link.track_id,
-                linked_guide_id=link.guide_id,
-                linked_item_id=link.item_id,
-            )
-        )
-    Milestone.objects.bulk_create(
-        milestones,
-        update_conflicts=True,
-        unique_fields=["item"],
-        update_fields=["group", "linked_track", "linked_guide", "linked_item"],
-    )
-
-
 def _temp_key():
     from django.db.models import F, Value
     from django.db.models.functions import Concat, Right
@@ -937,70 +812,3 @@ def _guides_archive_missing(*, label: str, present: set[str]) -> tuple[list[str]
     items = TaskItem.objects.filter(guide__source_path__in=paths, is_archived=False).count()
     Guide.objects.filter(source_path__in=paths).update(is_archived=True)
     return [path.split("/", 1)[1] for path in paths], items
-
-
-def guides_import_zip(
-    *, archive: BinaryIO, name: str, size: int, dry_run: bool = False, started_by: Any = None
-) -> ImportReport:
-    """Import an uploaded zip of guides as the repository `upload-<name>`. Re-uploading a zip
-    of the same name updates its guides (progress kept) and archives the ones it no longer has.
-    Raises ArchiveRejected, before anything is written, for an archive we will not extract."""
-    label = "upload-" + (slugify(Path(name).stem) or "guides")
-    with tempfile.TemporaryDirectory(prefix="guides-upload-") as scratch:
-        root = Path(scratch) / label
-        root.mkdir()
-        zip_extract_guides(
-            archive=archive,
-            size=size,
-            target=root,
-            limits=ArchiveLimits(
-                max_archive_bytes=settings.GUIDE_UPLOAD_MAX_BYTES,
-                max_file_bytes=settings.GUIDE_MAX_BYTES,
-            ),
-        )
-        # The scratch folder is gone after this: the run records where the guides came from.
-        report = guides_import(
-            path=root,
-            dry_run=dry_run,
-            started_by=started_by,
-            source=f"{label} (uploaded {name})",
-        )
-    return report
-
-
-@transaction.atomic
-def guide_markdown_update(*, guide: Guide, markdown: str) -> Guide:
-    """Replace a guide's Markdown (an edit in the admin) and re-render it with the importer's
-    rules: sections, terms and exercises are matched as on re-import, so progress is kept.
-    Raises GuideError, with nothing written, when the text cannot be rendered."""
-    text, _warnings = decode_guide(markdown.encode("utf-8"), max_bytes=settings.GUIDE_MAX_BYTES)
-    rendered = render_guide(
-        text,
-        fallback_title=humanize_filename(Path(guide.source_path).stem),
-        words_per_minute=settings.READING_WORDS_PER_MINUTE,
-    )
-    # No source hash: the next import from the repository re-renders the file and wins.
-    guide, _added, _archived = _guide_write(
-        existing=guide,
-        rendered=rendered,
-        text=text,
-        slug=guide.slug,
-        source_path=guide.source_path,
-        track=guide.track,
-        position=guide.position,
-        language=guide.language,
-    )
-    if guide.track.kind == Track.Kind.OVERVIEW:
-        milestones_sync(guide=guide)
-    _relative_links_resolve(label=guide.source_path.split("/", 1)[0], guide=guide)
-    guide.refresh_from_db(fields=["body_html", "summary_html"])
-    return guide
-
-
-def guides_publish_set(*, guide_ids: list[int], published: bool) -> int:
-    """Show or hide guides from learners; returns how many changed."""
-    return (
-        Guide.objects.filter(pk__in=guide_ids)
-        .exclude(is_published=published)
-        .update(is_published=published)
-    )

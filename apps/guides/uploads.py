@@ -1,17 +1,22 @@
-"""Safe extraction of an uploaded zip of Markdown guides.
+"""An uploaded zip of Markdown guides: safe extraction, then the import (`guides_import_zip`).
 
 Everything is checked before anything is written: a bad archive is refused as a whole with a
 reason an editor can act on, and the library is untouched.
 """
 
 import stat
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.utils.text import slugify
 
 from apps.guides.discovery import MARKDOWN_SUFFIXES
+from apps.guides.services import ImportReport, guides_import
 
 MAX_MEMBERS = 2000
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
@@ -147,3 +152,32 @@ def _member_checked(member: zipfile.ZipInfo, limits: ArchiveLimits) -> bool:
             f"{name}: {member.file_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit"
         )
     return True
+
+
+def guides_import_zip(
+    *, archive: BinaryIO, name: str, size: int, dry_run: bool = False, started_by: Any = None
+) -> ImportReport:
+    """Import an uploaded zip of guides as the repository `upload-<name>`. Re-uploading a zip
+    of the same name updates its guides (progress kept) and archives the ones it no longer has.
+    Raises ArchiveRejected, before anything is written, for an archive we will not extract."""
+    label = "upload-" + (slugify(Path(name).stem) or "guides")
+    with tempfile.TemporaryDirectory(prefix="guides-upload-") as scratch:
+        root = Path(scratch) / label
+        root.mkdir()
+        zip_extract_guides(
+            archive=archive,
+            size=size,
+            target=root,
+            limits=ArchiveLimits(
+                max_archive_bytes=settings.GUIDE_UPLOAD_MAX_BYTES,
+                max_file_bytes=settings.GUIDE_MAX_BYTES,
+            ),
+        )
+        # The scratch folder is gone after this: the run records where the guides came from.
+        report = guides_import(
+            path=root,
+            dry_run=dry_run,
+            started_by=started_by,
+            source=f"{label} (uploaded {name})",
+        )
+    return report

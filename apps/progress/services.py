@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.core.db import prepared_cursor
-from apps.core.markdown_guard import atx_heading, task_line
+from apps.core.markdown_lines import atx_heading, task_line
 from apps.guides.models import Guide, Section, TaskItem, Track
 from apps.guides.rendering import normalize_task_text
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress

@@ -13,13 +13,10 @@ from apps.core.html import CONTENT_ID_PREFIX, PAGE_ID_PREFIXES, content_id, sani
 from apps.core.markdown_guard import (
     MAX_NESTING,
     RenderFailed,
-    atx_heading,
     neutralize_markdown,
     run_each_with_time_limit,
     run_with_time_limit,
-    strip_attribute_list,
     strip_mermaid_config,
-    task_line,
 )
 from apps.core.tests.pathological import pathological_texts
 
@@ -31,74 +28,6 @@ def timed(function, *args):
     started = time.monotonic()
     result = function(*args)
     return result, time.monotonic() - started
-
-
-# Line parsers: the same answers as the patterns they replace, in linear time.
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("# Title", (1, "Title")),
-        ("### Title ###", (3, "Title")),
-        ("## C#", (2, "C#")),
-        ("## Title #  ", (2, "Title")),
-        ("   # Indented", (1, "Indented")),
-        ("    # Code", None),
-        ("#NoSpace", None),
-        ("####### Seven", None),
-        ("#", (1, "")),
-        ("## ##", (2, "")),
-        ("#\tTab", (1, "Tab")),
-    ],
-)
-def test_atx_heading(line, expected):
-    assert atx_heading(line) == expected
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("- [x] Done", (True, "Done")),
-        ("  * [X]   Shout  ", (True, "Shout")),
-        ("+ [ ] Todo", (False, "Todo")),
-        ("- [x]", None),
-        ("- [y] No", None),
-        ("-[x] No", None),
-        ("1. [x] Ordered", None),
-    ],
-)
-def test_task_line(line, expected):
-    assert task_line(line) == expected
-
-
-def test_strip_attribute_list():
-    assert strip_attribute_list("Title {#anchor .big}  ") == "Title"
-    assert strip_attribute_list("Title {a} b") == "Title {a} b"
-    assert strip_attribute_list("Set {a}b}") == "Set {a}b}"
-    assert strip_attribute_list("Plain") == "Plain"
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        "a line of spaces",
-        "heading then spaces",
-        "heading with spaces and hashes",
-        "task then spaces",
-        "attribute list then spaces",
-        "one long word",
-        "run of '#'",
-    ],
-)
-def test_line_parsers_are_linear_on_a_two_megabyte_line(case):
-    text = pathological_texts(GUIDE_SIZE)[case]
-    started = time.monotonic()
-    atx_heading(text)
-    task_line(text)
-    strip_attribute_list(text)
-    # The patterns these replace took 15 s on 2,000 spaces and grew cubically.
-    assert time.monotonic() - started < 2
 
 
 # The pre-pass

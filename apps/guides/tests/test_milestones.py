@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from apps.guides.editing import guide_markdown_update
 from apps.guides.milestones import (
     GuideTarget,
     ItemTarget,
@@ -12,7 +13,7 @@ from apps.guides.milestones import (
     title_match_score,
 )
 from apps.guides.models import Guide, Milestone, TaskItem, Track
-from apps.guides.services import guide_markdown_update, guides_import
+from apps.guides.services import guides_import
 
 CONTENT = Path(__file__).resolve().parents[3] / "content"
 
