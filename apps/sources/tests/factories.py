@@ -1,15 +1,9 @@
 import factory
 
-from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.sources.models import Source
 
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-
-    email = factory.Sequence(lambda n: f"source-learner{n}@example.com")
-    timezone = "UTC"
+__all__ = ["SourceFactory", "UserFactory"]
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
