@@ -29,20 +29,16 @@ At-least-once delivery needs idempotent consumers.
 
 
 @pytest.fixture
-def library(guide_repo):
-    root = guide_repo(
-        {
-            "phase1-basics/INDEX.md": "# Phase 1: Basics\n\nStart here.\n",
-            "phase1-basics/queues.md": GUIDE,
-            "phase1-basics/streams.md": (
-                "# Streams\n\n## Logs\n\nAppend-only logs carry `<img src=x onerror=alert(1)>` "
-                "payloads.\n"
-            ),
-            "phase2-more/caching.md": "# Caching\n\n## Executive Summary\n\nCache aside.\n",
-        }
-    )
-    guides_import(path=root)
-    return root
+def library_files():
+    return {
+        "phase1-basics/INDEX.md": "# Phase 1: Basics\n\nStart here.\n",
+        "phase1-basics/queues.md": GUIDE,
+        "phase1-basics/streams.md": (
+            "# Streams\n\n## Logs\n\nAppend-only logs carry `<img src=x onerror=alert(1)>` "
+            "payloads.\n"
+        ),
+        "phase2-more/caching.md": "# Caching\n\n## Executive Summary\n\nCache aside.\n",
+    }
 
 
 def test_home_lists_tracks_and_guides(client, library, django_assert_num_queries):

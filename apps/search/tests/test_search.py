@@ -65,17 +65,13 @@ A café queue serves in order.
 
 
 @pytest.fixture
-def library(guide_repo):
-    root = guide_repo(
-        {
-            "phase1-basics/INDEX.md": "# Phase 1: Basics\n\nStart here.\n",
-            "phase1-basics/queues.md": QUEUES,
-            "phase1-basics/streams.md": STREAMS,
-            "phase2-more/caching.md": "# Caching\n\n## Executive Summary\n\nCache aside.\n",
-        }
-    )
-    guides_import(path=root)
-    return root
+def library_files():
+    return {
+        "phase1-basics/INDEX.md": "# Phase 1: Basics\n\nStart here.\n",
+        "phase1-basics/queues.md": QUEUES,
+        "phase1-basics/streams.md": STREAMS,
+        "phase2-more/caching.md": "# Caching\n\n## Executive Summary\n\nCache aside.\n",
+    }
 
 
 @pytest.fixture
