@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.guides.models import Guide
 from apps.guides.services import guides_import
 from apps.notes.services import note_create
@@ -76,7 +77,7 @@ def library_files():
 
 @pytest.fixture
 def alice() -> User:
-    return User.objects.create_user(email="alice@example.com", password="pw")
+    return UserFactory(email="alice@example.com")
 
 
 def get(client: Client, query: str, **params: str) -> str:
@@ -163,7 +164,7 @@ def test_type_filter_keeps_the_counts_of_every_kind(client, library):
 def test_notes_are_found_only_by_their_owner(client, library, alice):
     queues = Guide.objects.get(slug="queues")
     note_create(user=alice, guide=queues, body_markdown="Zebrafish **retries** are idempotent")
-    bob = User.objects.create_user(email="bob@example.com", password="pw")
+    bob = UserFactory(email="bob@example.com")
     assert "badge--note" not in get(client, "zebrafish")
     client.force_login(bob)
     assert "badge--note" not in get(client, "zebrafish")
