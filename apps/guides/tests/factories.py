@@ -30,6 +30,9 @@ class GuideFactory(factory.django.DjangoModelFactory):
     markdown_source = factory.LazyAttribute(lambda guide: f"# {guide.title}\n")
     content_hash = factory.Sequence(lambda n: f"{n:064x}")
     body_html = factory.LazyAttribute(lambda guide: f"<h1>{guide.title}</h1>")
+    toc = factory.LazyAttribute(
+        lambda guide: [{"id": slugify(guide.title), "name": guide.title, "level": 1}]
+    )
 
 
 class SectionFactory(factory.django.DjangoModelFactory):

@@ -16,6 +16,7 @@ from apps.core.models import AuditEvent
 from apps.guides.models import Guide, ImportRun, TaskItem
 from apps.guides.services import guides_import
 from apps.progress.models import TaskProgress
+from apps.progress.tests.factories import TaskProgressFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +235,7 @@ def test_editing_markdown_rerenders_and_keeps_progress(
     guide = Guide.objects.get()
     learner = UserFactory(email="l@example.com")
     item = TaskItem.objects.get(guide=guide, text__startswith="Publish ten")
-    TaskProgress.objects.create(user=learner, item=item, state=TaskProgress.State.DONE)
+    TaskProgressFactory(user=learner, item=item)
 
     edited = GUIDE.replace("Publish ten messages to the queue", "Publish ten mesages to the queue")
     edited = edited.replace("Queues decouple", "Queues **really** decouple")

@@ -11,7 +11,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
         model = Source
 
     name = factory.Sequence(lambda n: f"team{n}")
-    url = ""
+    url = factory.LazyAttribute(lambda source: f"https://git.example.com/{source.name}.git")
     branch = "main"
     webhook_secret = "s3cret-for-tests"
     poll_interval = 300

@@ -21,6 +21,7 @@ from django.test import Client
 from apps.core.tests.waiting import wait_until
 from apps.guides.models import Guide, TaskItem
 from apps.progress.models import TaskProgress
+from apps.progress.tests.factories import TaskProgressFactory
 from apps.sources.models import SyncRun
 from apps.sources.services import source_sync
 
@@ -122,7 +123,7 @@ def test_push_webhook_worker_updates_only_the_edited_guide(origin, tmp_path, red
     assert source_sync(source=source, trigger="command").status == "succeeded"
     learner = UserFactory()
     kept = TaskItem.objects.get(text="Run a broker locally")  # in Queues.md, never edited
-    TaskProgress.objects.create(user=learner, item=kept, state="done")
+    TaskProgressFactory(user=learner, item=kept)
     queues_stamp = Guide.objects.get(source_path="team/Queues.md").updated_at
 
     log = tmp_path / "worker.log"
