@@ -92,6 +92,26 @@ def guide_repo(tmp_path: Path):
     return write
 
 
+@pytest.fixture
+def library_files() -> dict[str, str | bytes]:
+    """The files `library` imports: one guide (apps/guides/tests/library.py). A test module
+    that needs other guides overrides this fixture, not `library`."""
+    from apps.guides.tests.library import LIBRARY
+
+    return dict(LIBRARY)
+
+
+@pytest.fixture
+def library(guide_repo, library_files: dict[str, str | bytes]) -> Path:
+    """The library imported through the real importer (rendered, indexed, with cards); the
+    repository's path, for a test that edits a file and imports again."""
+    from apps.guides.services import guides_import
+
+    root = guide_repo(library_files)
+    guides_import(path=root)
+    return root
+
+
 def copy_tree(source: Path, target: Path) -> Path:
     shutil.copytree(source, target)
     return target

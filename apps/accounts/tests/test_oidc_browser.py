@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as django_settings
 
 from apps.accounts.models import User
+from apps.core.tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,6 +48,7 @@ SETUP = """
 from allauth.account.models import EmailAddress
 from allauth.idp.oidc.models import Client
 from apps.accounts.models import User
+from apps.core.tests.waiting import wait_until
 user = User.objects.create_user(email="{email}", password="{password}")
 EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 client = Client(id="{client_id}", name="Learning Portal", type="confidential")
@@ -87,16 +89,26 @@ def private_key_pem() -> str:
     ).decode()
 
 
-@pytest.fixture
-def id_token_claims(tmp_path) -> Path:
-    """Write a JSON object here and the IdP puts its claims into the next ID tokens it signs."""
-    return tmp_path / "id-token-claims.json"
+@pytest.fixture(scope="module")
+def id_token_claims_file(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("idp") / "id-token-claims.json"
 
 
 @pytest.fixture
-def idp(live_server, private_key_pem, settings, id_token_claims):
-    """Start the identity provider with a fresh database, a user and a client whose redirect
-    URI is this test's live server; point the portal's openid_connect app at it."""
+def id_token_claims(id_token_claims_file: Path):
+    """Write a JSON object here and the IdP puts its claims into the next ID tokens it signs;
+    what one test writes is gone before the next."""
+    id_token_claims_file.unlink(missing_ok=True)
+    yield id_token_claims_file
+    id_token_claims_file.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def idp_server(live_server, private_key_pem, id_token_claims_file):
+    """The identity provider, started once for the module (a database, migrations and a server
+    take about 10 s): a fresh database with a user and a client whose redirect URI is the
+    session's live server. Tests share it safely: each has its own browser context (so its own
+    IdP session), the IdP keeps no consent, and every code is single use."""
     db = django_settings.DATABASES["default"]
     name = f"{db['NAME']}_idp"
     host, user = db.get("HOST") or "127.0.0.1", db.get("USER") or "postgres"
@@ -107,7 +119,7 @@ def idp(live_server, private_key_pem, settings, id_token_claims):
             "DJANGO_SETTINGS_MODULE": "portal.settings.idp",
             "IDP_OIDC_PRIVATE_KEY": private_key_pem,
             "IDP_CLIENTS": live_server.url,
-            "IDP_ID_TOKEN_OVERRIDES": str(id_token_claims),
+            "IDP_ID_TOKEN_OVERRIDES": str(id_token_claims_file),
         }
     )
     _run(["dropdb", "--if-exists", "-h", host, "-U", user, name], base_env)
@@ -132,40 +144,48 @@ def idp(live_server, private_key_pem, settings, id_token_claims):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+    def serving() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the IdP exited with {process.returncode}")
+        try:
+            with _urlopen(f"{url}/.well-known/openid-configuration"):
+                return True
+        except OSError:
+            return False
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with _urlopen(f"{url}/.well-known/openid-configuration"):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.3)
-        # What portal.settings.base derives from OIDC_SERVER_URL at start-up.
-        settings.SECURE_CSP = {
-            **settings.SECURE_CSP,
-            "form-action": [*settings.SECURE_CSP["form-action"], url],
-        }
-        settings.SOCIALACCOUNT_PROVIDERS = {
-            "openid_connect": {
-                "OAUTH_PKCE_ENABLED": True,
-                "APPS": [
-                    {
-                        "provider_id": PROVIDER_ID,
-                        "name": "Company SSO",
-                        "client_id": CLIENT_ID,
-                        "secret": CLIENT_SECRET,
-                        "settings": {"server_url": url},
-                    }
-                ],
-            }
-        }
+        wait_until(serving, timeout=60, message="the IdP to answer")
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
         subprocess.run(["dropdb", "--if-exists", "-h", host, "-U", user, name], env=base_env)
+
+
+@pytest.fixture
+def idp(idp_server, settings, id_token_claims):
+    """The identity provider's URL, with the portal's openid_connect app pointed at it."""
+    # What portal.settings.base derives from OIDC_SERVER_URL at start-up.
+    settings.SECURE_CSP = {
+        **settings.SECURE_CSP,
+        "form-action": [*settings.SECURE_CSP["form-action"], idp_server],
+    }
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": PROVIDER_ID,
+                    "name": "Company SSO",
+                    "client_id": CLIENT_ID,
+                    "secret": CLIENT_SECRET,
+                    "settings": {"server_url": idp_server},
+                }
+            ],
+        }
+    }
+    return idp_server
 
 
 def _signed_in_email(page, portal: str) -> str | None:

@@ -14,6 +14,7 @@ from apps.accounts.models import LoginSession as Session
 from apps.accounts.selectors import user_owned_relations, user_rows_count
 from apps.accounts.tests.conftest import PASSWORD, make_user, sign_in
 from apps.core.models import AuditEvent
+from apps.core.tests.factories import AuditEventFactory
 from apps.flashcards.models import CardState
 from apps.flashcards.services import deck_add_cards, review_answer, review_settings_update
 from apps.guides.models import Guide, ImportRun, Section, TaskItem
@@ -56,9 +57,7 @@ def _fill(user) -> None:
         timezone_name="UTC", frequency="daily", skip_if_studied_today=False,
     )  # fmt: skip
     ReminderDelivery.objects.create(user=user, local_date=datetime.date(2026, 11, 1))
-    AuditEvent.objects.create(
-        actor=user, actor_label=user.email, action="changed", object_type="t", object_repr="r"
-    )
+    AuditEventFactory(actor=user)
 
 
 def test_profile_updates_name_and_time_zone(client: Client, alice) -> None:

@@ -3,16 +3,10 @@
 import pytest
 from django.test import Client
 
-from apps.accounts.tests.conftest import GUIDE, make_user, sign_in
-from apps.guides.services import guides_import
+from apps.accounts.tests.conftest import make_user, sign_in
 from apps.progress.services import learner_share_enable
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def library(guide_repo) -> None:
-    guides_import(path=guide_repo({"queues.md": GUIDE}))
 
 
 SIGNED_IN_PAGES = [

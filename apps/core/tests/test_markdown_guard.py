@@ -74,6 +74,7 @@ def test_prepass_is_fast_and_leaves_nothing_that_recurses(case):
 
 
 def _slow(seconds: float) -> str:
+    # The subject, not a wait: work in the child that outlasts (or not) the time limit.
     time.sleep(seconds)
     return "done"
 

@@ -5,18 +5,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from apps.accounts.tests.conftest import GUIDE, make_user
+from apps.accounts.tests.conftest import make_user
 from apps.guides.models import GlossaryTerm, Guide
-from apps.guides.services import guides_import
 from apps.notes.models import Note
 from apps.progress.models import TaskProgress
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def library(guide_repo) -> None:
-    guides_import(path=guide_repo({"queues.md": GUIDE}))
 
 
 NUL = "\x00"

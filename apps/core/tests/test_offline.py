@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_every_page_links_the_manifest_and_the_offline_script(client):
 
 def test_the_offline_page_is_the_same_for_everyone(client):
     anonymous = client.get("/offline/").content.decode()
-    user = User.objects.create_user(email="ada@example.com", password="pw-12345678")
+    user = UserFactory(email="ada@example.com")
     client.force_login(user)
     signed_in = client.get("/offline/").content.decode()
     assert "You are offline" in anonymous
@@ -68,7 +68,7 @@ def test_the_offline_page_is_the_same_for_everyone(client):
 
 
 def test_signing_out_clears_the_sites_caches_and_storage(client):
-    user = User.objects.create_user(email="ada@example.com", password="pw-12345678")
+    user = UserFactory(email="ada@example.com")
     client.force_login(user)
     page = client.get("/").content.decode()
     assert f'data-offline-user="{user.pk}"' in page

@@ -3,13 +3,13 @@ made offline is recorded once after reconnecting (even if sent twice), a page ne
 shows the offline page, and signing out leaves nothing behind."""
 
 import os
-import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from apps.core.tests.browser_site import build_site, sign_in
+from apps.core.tests.waiting import wait_until
 from apps.flashcards.models import ReviewLog
 from apps.guides.models import TaskItem
 from apps.progress.models import ActivityDay, TaskProgress
@@ -25,15 +25,8 @@ def kept_pages(page) -> list[str]:
     return page.evaluate(KEPT_PAGES)
 
 
-def wait_until(condition, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
-
-
 def wait_until_kept(page, path: str) -> None:
-    wait_until(lambda: path in kept_pages(page))
+    wait_until(lambda: path in kept_pages(page), timeout=15, message=f"{path} in the cache")
 
 
 def test_a_guide_opened_once_reads_offline_and_an_offline_tick_counts_once(
@@ -94,7 +87,7 @@ def test_a_guide_opened_once_reads_offline_and_an_offline_tick_counts_once(
     page.click("[data-menu-toggle]")
     page.click("form[data-sign-out] button")
     page.wait_for_url(f"{live_server.url}/")
-    wait_until(lambda: "/guides/queues/" not in kept_pages(page))
+    wait_until(lambda: "/guides/queues/" not in kept_pages(page), timeout=15)
     assert page.evaluate("localStorage.getItem('portal-offline-queue')") is None
     context.close()
 
@@ -124,7 +117,9 @@ def test_a_card_answered_offline_is_recorded_once_after_reconnecting(
     )
 
     context.set_offline(False)
-    wait_until(lambda: page.evaluate("localStorage.getItem('portal-offline-queue')") is None)
+    wait_until(
+        lambda: page.evaluate("localStorage.getItem('portal-offline-queue')") is None, timeout=15
+    )
     log = ReviewLog.objects.get(user=site.user)  # one answer, though it was sent twice
     assert log.rating == 3 and log.card_state.card.term.term == term
     assert log.duration_ms is None  # not timed: it arrived long after it was given

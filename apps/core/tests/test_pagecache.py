@@ -31,10 +31,8 @@ def cached(settings):
 
 
 @pytest.fixture
-def library(guide_repo):
-    root = guide_repo({"queues.md": GUIDE, "streams.md": "# Streams\n\n## Logs\n\nAppend.\n"})
-    guides_import(path=root)
-    return root
+def library_files():
+    return {"queues.md": GUIDE, "streams.md": "# Streams\n\n## Logs\n\nAppend.\n"}
 
 
 def test_second_anonymous_request_is_served_from_memory_with_the_same_bytes_and_headers(

@@ -25,6 +25,8 @@ import psycopg
 import pytest
 import yaml
 
+from apps.core.tests.waiting import poll_until
+
 ROOT = Path(__file__).resolve().parents[3]
 ENTRYPOINT = str(ROOT / "scripts" / "docker-entrypoint")
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -98,15 +100,6 @@ def processes_with(marker: str) -> list[int]:
         if marker.encode() in environment and state != "Z":
             found.append(int(entry.name))
     return found
-
-
-def wait_until(condition, timeout: float, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
 
 
 def redis_or_skip() -> None:
@@ -204,7 +197,7 @@ def web(migrated: str, static_root: Path, tmp_path_factory) -> Iterator[dict]:
             return False
 
     try:
-        assert wait_until(answers, timeout=60), log.read_text()[-3000:]
+        assert poll_until(answers, timeout=60), log.read_text()[-3000:]
         yield {
             "port": port,
             "env": env,
@@ -305,10 +298,10 @@ def test_metrics_add_up_every_gunicorn_worker_past_restarts(web: dict) -> None:
     assert len(workers) == 2
     for pid in workers:
         os.kill(pid, signal.SIGTERM)
-    assert wait_until(lambda: len(children(web["master"]) - workers) == 2, timeout=60), (
+    assert poll_until(lambda: len(children(web["master"]) - workers) == 2, timeout=60), (
         "gunicorn did not replace its workers"
     )
-    assert wait_until(lambda: fetch(port, "/healthz").status == 200, timeout=60)
+    assert poll_until(lambda: fetch(port, "/healthz").status == 200, timeout=60)
     assert healthz_count(port) >= before + 1
     files = {path.name for path in web["metrics_dir"].iterdir()}
     assert len([name for name in files if name.startswith("counter_")]) >= 2, files
@@ -338,7 +331,7 @@ def test_the_worker_stops_on_sigterm_within_its_grace_period(migrated: str) -> N
         start_new_session=True,
     )
     try:
-        assert wait_until(
+        assert poll_until(
             lambda: run("healthcheck", "worker", env=env, timeout=60).returncode == 0,
             timeout=90,
             interval=1,
@@ -349,7 +342,7 @@ def test_the_worker_stops_on_sigterm_within_its_grace_period(migrated: str) -> N
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=grace_seconds("worker")) == 0
         print(f"worker stopped {time.monotonic() - started:.1f} s after SIGTERM")
-        assert wait_until(lambda: not processes_with(marker), timeout=5), "pool children left"
+        assert poll_until(lambda: not processes_with(marker), timeout=5), "pool children left"
         assert run("healthcheck", "worker", env=env, timeout=60).returncode == 1
     finally:
         if process.poll() is None:
@@ -391,15 +384,15 @@ def test_make_run_stops_with_its_worker(migrated: str, stop: signal.Signals) -> 
             return False
 
     try:
-        assert wait_until(serving, timeout=90), "runserver never answered"
-        assert wait_until(
+        assert poll_until(serving, timeout=90), "runserver never answered"
+        assert poll_until(
             lambda: run("healthcheck", "worker", env=ping_env, timeout=60).returncode == 0,
             timeout=90,
             interval=1,
         ), "the worker never answered a ping"
         started = time.monotonic()
         os.killpg(process.pid, stop)
-        gone = wait_until(lambda: not processes_with(marker), timeout=grace_seconds("worker"))
+        gone = poll_until(lambda: not processes_with(marker), timeout=grace_seconds("worker"))
         assert gone, f"still running: {processes_with(marker)}"
         print(f"make run stopped {time.monotonic() - started:.1f} s after {stop.name}")
     finally:

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.flashcards import selectors, services, views
 from apps.flashcards.models import CardState, ReviewLog
 from apps.guides.models import Guide
@@ -36,20 +36,14 @@ CACHES = """# Caches
 HTMX = {"HX-Request": "true"}
 
 
-def make_user(email: str) -> User:
-    return User.objects.create_user(email=email, password="pw-12345678")
-
-
 @pytest.fixture
-def library(guide_repo):
-    guides_import(
-        path=guide_repo({"phase1-basics/queues.md": QUEUES, "phase1-basics/caches.md": CACHES})
-    )
+def library_files():
+    return {"phase1-basics/queues.md": QUEUES, "phase1-basics/caches.md": CACHES}
 
 
 @pytest.fixture
 def learner(client, library):
-    user = make_user("ada@example.com")
+    user = UserFactory(email="ada@example.com")
     for guide in Guide.objects.all():
         services.deck_add_cards(user=user, guide=guide)
     client.force_login(user)
@@ -228,7 +222,7 @@ def test_the_card_page_runs_a_constant_number_of_queries(
 
 
 def test_another_learners_card_is_a_404_everywhere(client, learner):
-    other = make_user("eve@example.com")
+    other = UserFactory(email="eve@example.com")
     services.deck_add_cards(user=other, guide=Guide.objects.get(slug="queues"))
     theirs = state_of(other, "Producer")
     assert client.get(reverse("flashcards:card", args=[theirs.pk])).status_code == 404

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.core.metrics import REVIEWS_TOTAL
 from apps.flashcards import selectors, services
 from apps.flashcards.models import Card, CardState, ReviewLog, ReviewSettings
@@ -44,23 +45,17 @@ def guide(terms=QUEUE_TERMS, title="Queues") -> str:
 
 
 def make_user(email: str, tz: str = "UTC") -> User:
-    return User.objects.create_user(email=email, password="pw-12345678", timezone=tz)
+    return UserFactory(email=email, timezone=tz)
 
 
 @pytest.fixture
-def library(guide_repo):
-    root = guide_repo(
-        {
-            "phase1-basics/INDEX.md": "# Phase 1: Basics\n",
-            "phase1-basics/queues.md": guide(),
-            "phase2-more/INDEX.md": "# Phase 2: More\n",
-            "phase2-more/caches.md": guide(
-                [("Cache", "Fast copy", "Reads dominate", "")], "Caches"
-            ),
-        }
-    )
-    guides_import(path=root)
-    return root
+def library_files():
+    return {
+        "phase1-basics/INDEX.md": "# Phase 1: Basics\n",
+        "phase1-basics/queues.md": guide(),
+        "phase2-more/INDEX.md": "# Phase 2: More\n",
+        "phase2-more/caches.md": guide([("Cache", "Fast copy", "Reads dominate", "")], "Caches"),
+    }
 
 
 @pytest.fixture
@@ -114,23 +109,13 @@ def test_card_html_is_sanitised(guide_repo):
     assert "<script" not in html and "javascript:" not in html and "onclick" not in html
 
 
-def test_reimport_keeps_history_and_archives_removed_terms(learner, guide_repo):
+def test_reimport_keeps_history_and_archives_removed_terms(learner, guide_repo, library_files):
     services.deck_add_cards(user=learner, guide=Card.objects.first().guide)
     producer = term_state(learner, "Producer")
     services.review_answer(user=learner, card_state_id=producer.pk, rating=3, expected_reps=0)
     changed = [("Producer", "Emits messages to a topic", "Emitting events", "A letter writer")]
     changed += [row for row in QUEUE_TERMS if row[0] not in ("Producer", "Broker")]
-    root = guide_repo(
-        {
-            "phase1-basics/INDEX.md": "# Phase 1: Basics\n",
-            "phase1-basics/queues.md": guide(changed),
-            "phase2-more/INDEX.md": "# Phase 2: More\n",
-            "phase2-more/caches.md": guide(
-                [("Cache", "Fast copy", "Reads dominate", "")], "Caches"
-            ),
-        }
-    )
-    guides_import(path=root)
+    guides_import(path=guide_repo({**library_files, "phase1-basics/queues.md": guide(changed)}))
     producer.refresh_from_db()
     assert producer.reps == 1 and producer.card.is_archived is False  # definition changed: kept
     assert "Emits messages to a topic" in producer.card.back_html
@@ -141,22 +126,9 @@ def test_reimport_keeps_history_and_archives_removed_terms(learner, guide_repo):
     # Dead letter queue); Producer's two siblings wait a day, Broker is archived.
     assert selectors.review_counts(user=learner, deck=deck_all(), now=_now()).new == 3
     # The term comes back: its card and the learner's state return with it.
-    guides_import(path=library_root(guide_repo))
+    guides_import(path=guide_repo(library_files))
     broker.refresh_from_db()
     assert broker.card.is_archived is False
-
-
-def library_root(guide_repo):
-    return guide_repo(
-        {
-            "phase1-basics/INDEX.md": "# Phase 1: Basics\n",
-            "phase1-basics/queues.md": guide(),
-            "phase2-more/INDEX.md": "# Phase 2: More\n",
-            "phase2-more/caches.md": guide(
-                [("Cache", "Fast copy", "Reads dominate", "")], "Caches"
-            ),
-        }
-    )
 
 
 def _now():

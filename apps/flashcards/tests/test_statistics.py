@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.flashcards.models import Card, CardState, ReviewLog
 from apps.flashcards.services import deck_add_cards
 from apps.flashcards.statistics import review_statistics
@@ -29,7 +29,7 @@ GUIDE = """# Queues
 @pytest.fixture
 def learner(guide_repo):
     guides_import(path=guide_repo({"phase1-basics/queues.md": GUIDE}))
-    user = User.objects.create_user(email="ada@example.com", password="pw-12345678")
+    user = UserFactory(email="ada@example.com")
     deck_add_cards(user=user, guide=Guide.objects.get(slug="queues"))
     return user
 

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.flashcards import selectors
 from apps.flashcards.models import CardState, ReviewLog
 from apps.flashcards.services import deck_add_cards
 from apps.guides.models import GlossaryTerm, Guide, Section, TaskItem, Track
-from apps.guides.services import guides_import
 
 pytestmark = pytest.mark.django_db
 
@@ -35,22 +35,18 @@ HIDE = {
 
 
 @pytest.fixture
-def library(guide_repo):
-    guides_import(
-        path=guide_repo(
-            {
-                "phase1-open/INDEX.md": "# Phase 1: Open\n",
-                "phase1-open/open.md": guide("Open", "Replica"),
-                "phase2-hidden/INDEX.md": "# Phase 2: Hidden\n",
-                "phase2-hidden/hidden.md": guide("Hidden", SECRET),
-            }
-        )
-    )
+def library_files():
+    return {
+        "phase1-open/INDEX.md": "# Phase 1: Open\n",
+        "phase1-open/open.md": guide("Open", "Replica"),
+        "phase2-hidden/INDEX.md": "# Phase 2: Hidden\n",
+        "phase2-hidden/hidden.md": guide("Hidden", SECRET),
+    }
 
 
 @pytest.fixture
 def learner(client: Client, library) -> User:
-    user = User.objects.create_user(email="ada@example.com", password="pw-12345678")
+    user = UserFactory(email="ada@example.com")
     client.force_login(user)
     return user
 

@@ -11,10 +11,12 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.core.models import AuditEvent
 from apps.guides.models import Guide, ImportRun, TaskItem
 from apps.guides.services import guides_import
 from apps.progress.models import TaskProgress
+from apps.progress.tests.factories import TaskProgressFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +39,7 @@ Queues decouple producers from consumers.
 
 @pytest.fixture
 def staff(db) -> User:
-    return User.objects.create_user(
-        email="editor@example.com", password="pw", is_staff=True, is_superuser=True
-    )
+    return UserFactory(email="editor@example.com", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def _upload(client: Client, archive: io.BytesIO, *, dry_run: bool = False):
 )
 def test_admin_pages_are_staff_only(url: str, staff_client: Client, client: Client) -> None:
     assert staff_client.get(url).status_code == 200
-    learner = User.objects.create_user(email="l@example.com", password="pw")
+    learner = UserFactory(email="l@example.com")
     client.force_login(learner)
     response = client.get(url)
     assert response.status_code == 302
@@ -233,9 +233,9 @@ def test_editing_markdown_rerenders_and_keeps_progress(
 ) -> None:
     guides_import(path=guide_repo({"message-queues.md": GUIDE}))
     guide = Guide.objects.get()
-    learner = User.objects.create_user(email="l@example.com", password="pw")
+    learner = UserFactory(email="l@example.com")
     item = TaskItem.objects.get(guide=guide, text__startswith="Publish ten")
-    TaskProgress.objects.create(user=learner, item=item, state=TaskProgress.State.DONE)
+    TaskProgressFactory(user=learner, item=item)
 
     edited = GUIDE.replace("Publish ten messages to the queue", "Publish ten mesages to the queue")
     edited = edited.replace("Queues decouple", "Queues **really** decouple")

@@ -85,6 +85,9 @@ def test_diagrams_are_drawn_as_they_come_near_the_viewport(live_server, page, gu
     near, far = page.locator("pre.mermaid").nth(0), page.locator("pre.mermaid").nth(1)
     near.locator("svg").wait_for(state="visible")
     assert "Near diagram" in near.text_content()
+    # Kept on purpose: the subject is something that must NOT happen (the far diagram drawn
+    # without being near), and the page signals nothing when it decides not to draw; a far
+    # diagram queued by mistake would be drawn within this window, right after the near one.
     page.wait_for_timeout(500)
     # The far diagram is still its source, with its space reserved.
     assert far.locator("svg").count() == 0
@@ -107,8 +110,9 @@ def test_mermaid_is_not_fetched_until_a_diagram_is_near(live_server, page, guide
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto(live_server.url + Guide.objects.get().get_absolute_url())
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(500)
+    # No request for half a second (Playwright's "networkidle"): a Mermaid import started by
+    # the page would still be loading, or would have been recorded.
+    page.wait_for_load_state("networkidle")
     assert not [url for url in requested if "/vendor/mermaid/" in url]
     page.locator("pre.mermaid").scroll_into_view_if_needed()
     page.locator("pre.mermaid svg").wait_for(state="visible")

@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
+from apps.accounts.tests.factories import UserFactory
 from apps.guides.models import Guide, TaskItem, Track
 from apps.guides.services import guides_import
 
@@ -199,7 +200,7 @@ def test_mkdocs_nav_gives_order_titles_and_docs_dir(guide_repo):
     assert Guide.objects.filter(source_path="repo/pages/unlisted.md").exists()
 
 
-def test_moved_and_renamed_files_keep_every_learners_progress(guide_repo, django_user_model):
+def test_moved_and_renamed_files_keep_every_learners_progress(guide_repo):
     task_progress = apps.get_model("progress", "TaskProgress")
     root = guide_repo(
         {
@@ -209,7 +210,7 @@ def test_moved_and_renamed_files_keep_every_learners_progress(guide_repo, django
         }
     )
     guides_import(path=root)
-    learner = django_user_model.objects.create_user(email="ada@example.com", password="x")
+    learner = UserFactory(email="ada@example.com")
     queues = Guide.objects.get(source_path="repo/queues.md")
     caching = Guide.objects.get(source_path="repo/caching.md")
     for item in TaskItem.objects.filter(guide__in=[queues, caching]):

@@ -8,6 +8,7 @@ import time
 import pytest
 from django.urls import reverse
 
+from apps.accounts.tests.factories import UserFactory
 from apps.core.markdown_guard import run_with_time_limit
 from apps.core.tests.pathological import pathological_texts, under_glossary
 from apps.guides import rendering
@@ -189,9 +190,9 @@ def test_content_ids_stay_clear_of_page_ids_and_links_keep_working():
 
 
 @pytest.mark.django_db
-def test_guide_page_has_one_element_per_page_id(client, guide_repo, django_user_model):
+def test_guide_page_has_one_element_per_page_id(client, guide_repo):
     guides_import(path=guide_repo({"reserved.md": RESERVED}))
-    user = django_user_model.objects.create_user(email="ids@example.com", password="pw-12345678")
+    user = UserFactory(email="ids@example.com")
     client.force_login(user)
     guide = Guide.objects.get()
     page = client.get(guide.get_absolute_url()).content.decode()

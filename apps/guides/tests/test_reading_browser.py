@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.core.tests.browser_site import build_site
+from apps.core.tests.waiting import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -46,10 +47,7 @@ def test_back_to_top_appears_after_a_screen_and_returns_focus_to_the_top(
     expect(back).to_be_visible()
     back.focus()
     page.keyboard.press("Enter")
-    for _ in range(50):  # the page's CSP forbids wait_for_function's eval
-        if page.evaluate("window.scrollY") == 0:
-            break
-        page.wait_for_timeout(50)
-    assert page.evaluate("window.scrollY") == 0
+    # The page's CSP forbids wait_for_function's eval; page.evaluate is not affected.
+    wait_until(lambda: page.evaluate("window.scrollY") == 0, timeout=5, message="the scroll up")
     expect(page.locator("#main")).to_be_focused()
     context.close()

@@ -6,27 +6,12 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.guides.models import Guide, TaskItem
-from apps.guides.services import guides_import
 from apps.notes.models import BODY_MAX_CHARS, Note
 from apps.notes.selectors import notes_for_guide
 from apps.notes.services import note_create
+from apps.notes.tests.factories import NoteFactory
 
 pytestmark = pytest.mark.django_db
-
-QUEUES = """# Queues
-
-## Delivery semantics
-
-At-least-once delivery needs idempotent consumers.
-
-- [ ] Build an idempotent consumer
-
-## Ordering
-
-Partitions keep order per key.
-
-- [ ] Measure reordering
-"""
 
 HOSTILE = """<script>alert("x")</script>
 
@@ -34,36 +19,6 @@ HOSTILE = """<script>alert("x")</script>
 
 [click me](javascript:alert(1)) and <a href="javascript:alert(2)">this</a>
 """
-
-
-@pytest.fixture
-def library(guide_repo):
-    guides_import(
-        path=guide_repo(
-            {
-                "queues.md": QUEUES,
-                "streams.md": "# Streams\n\n## Logs\n\nAppend-only.\n\n- [ ] Tail a log\n",
-            }
-        )
-    )
-    return {guide.slug: guide for guide in Guide.objects.all()}
-
-
-@pytest.fixture
-def queues(library) -> Guide:
-    return library["queues"]
-
-
-@pytest.fixture
-def alice(client) -> User:
-    user = User.objects.create_user(email="alice@example.com", password="pw")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def bob() -> User:
-    return User.objects.create_user(email="bob@example.com", password="pw")
 
 
 def write(user: User, guide: Guide, body: str, **target) -> Note:
@@ -188,8 +143,8 @@ def test_empty_body_is_refused(client, alice, queues):
     assert not Note.objects.exists()
 
 
-def test_exercise_and_section_must_belong_to_the_guide(client, alice, library):
-    queues, streams = library["queues"], library["streams"]
+def test_exercise_and_section_must_belong_to_the_guide(client, alice, guides):
+    queues, streams = guides["queues"], guides["streams"]
     foreign = task(streams, "Tail a log")
     response = client.post(
         reverse("notes:create"),
@@ -282,8 +237,8 @@ def test_full_page_has_search_form_that_works_without_js(client, alice):
     assert 'id="note-list"' in html
 
 
-def test_list_query_count_does_not_grow(client, alice, library, django_assert_num_queries):
-    queues = library["queues"]
+def test_list_query_count_does_not_grow(client, alice, guides, django_assert_num_queries):
+    queues = guides["queues"]
     exercise = task(queues, "Measure reordering")
     write(alice, queues, "First", section_anchor="ordering", task_item_id=exercise.pk)
 
@@ -291,9 +246,11 @@ def test_list_query_count_does_not_grow(client, alice, library, django_assert_nu
     with django_assert_num_queries(2):
         small = client.get(reverse("notes:list"))
     for n in range(30):
-        guide = library["streams"] if n % 2 else queues
+        guide = guides["streams"] if n % 2 else queues
         anchor = "logs" if n % 2 else "delivery-semantics"
-        write(alice, guide, f"Note number {n} about logs", section_anchor=anchor)
+        NoteFactory(
+            user=alice, guide=guide, section_anchor=anchor, body_markdown=f"Note {n} about logs"
+        )
     with django_assert_num_queries(2):
         big = client.get(reverse("notes:list"))
     assert (
@@ -381,13 +338,13 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, bob, queues):
 # The guide page include
 
 
-def test_guide_notes_include_lists_notes_and_offers_a_form(rf, alice, bob, library):
+def test_guide_notes_include_lists_notes_and_offers_a_form(rf, alice, bob, guides):
     from django.template.loader import render_to_string
 
-    queues = library["queues"]
+    queues = guides["queues"]
     write(alice, queues, "Mine on *ordering*", section_anchor="ordering")
     write(bob, queues, "Bob's")
-    write(alice, library["streams"], "Elsewhere")
+    write(alice, guides["streams"], "Elsewhere")
     request = rf.get("/guides/queues/")
     request.user = alice
     guide_notes = notes_for_guide(user=alice, guide=queues)

@@ -10,7 +10,6 @@ from django.urls import reverse
 from apps.core.tests.pathological import pathological_texts
 from apps.notes.models import BODY_MAX_CHARS, Note
 from apps.notes.services import note_render_markdown
-from apps.notes.tests.test_notes import alice, library, queues  # noqa: F401 - fixtures
 
 NOTE_BUDGET = 2.0
 
@@ -29,7 +28,7 @@ def test_every_case_renders_or_is_refused_within_budget(case):
 
 
 @pytest.mark.django_db
-def test_deep_nesting_and_bracket_runs_are_saved(client, alice, queues):  # noqa: F811
+def test_deep_nesting_and_bracket_runs_are_saved(client, alice, queues):
     # A list nested 6,000 deep answered 500 (RecursionError); 20,000 `[` took 188 s of CPU.
     for body in ("1. " * 6000 + "deep", "[" * 5000 + " and " + "![" * 2000):
         started = time.monotonic()
@@ -48,8 +47,8 @@ def test_deep_nesting_and_bracket_runs_are_saved(client, alice, queues):  # noqa
 @pytest.mark.django_db
 def test_a_note_that_cannot_render_in_time_is_refused_and_kept_in_the_form(
     client,
-    alice,  # noqa: F811
-    queues,  # noqa: F811
+    alice,
+    queues,
     settings,
 ):
     settings.NOTE_RENDER_SECONDS = 0.001

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.guides.models import Milestone, TaskItem, Track
 from apps.guides.services import guides_import
 from apps.progress.models import LearnerState, TaskProgress
@@ -65,32 +65,25 @@ CAPSTONE = """# Capstone Project: Design and Build a Distributed System
 """
 
 
-def make_user(email: str) -> User:
-    return User.objects.create_user(email=email, password="pw-12345678")
+@pytest.fixture
+def library_files():
+    return {
+        "README.md": README,
+        "phase1-foundations/INDEX.md": "# Phase 1: Foundations\n",
+        "phase1-foundations/basics.md": (
+            "# Basics\n\n## Read\n\nText.\n\n## Do\n\n- [ ] Draw it\n- [ ] Explain it\n"
+        ),
+        "phase2-architecture-patterns/INDEX.md": "# Phase 2: Architecture Patterns\n",
+        "phase2-architecture-patterns/sagas.md": "# Sagas\n\n- [ ] Write a saga\n",
+        "projects/INDEX.md": "# Projects\n",
+        "projects/url-shortener.md": "# Mini-Project: URL Shortener\n\n- [ ] Ship it\n",
+        "projects/capstone.md": CAPSTONE,
+    }
 
 
 @pytest.fixture
-def repo(guide_repo):
-    return guide_repo(
-        {
-            "README.md": README,
-            "phase1-foundations/INDEX.md": "# Phase 1: Foundations\n",
-            "phase1-foundations/basics.md": (
-                "# Basics\n\n## Read\n\nText.\n\n## Do\n\n- [ ] Draw it\n- [ ] Explain it\n"
-            ),
-            "phase2-architecture-patterns/INDEX.md": "# Phase 2: Architecture Patterns\n",
-            "phase2-architecture-patterns/sagas.md": "# Sagas\n\n- [ ] Write a saga\n",
-            "projects/INDEX.md": "# Projects\n",
-            "projects/url-shortener.md": "# Mini-Project: URL Shortener\n\n- [ ] Ship it\n",
-            "projects/capstone.md": CAPSTONE,
-        }
-    )
-
-
-@pytest.fixture
-def learner(client, repo):
-    guides_import(path=repo)
-    user = make_user("ada@example.com")
+def learner(client, library):
+    user = UserFactory(email="ada@example.com")
     client.force_login(user)
     return user
 
@@ -182,9 +175,9 @@ def test_ticking_a_milestone_with_htmx_returns_the_control(client, learner):
     assert not TaskProgress.objects.filter(item=exercise("Design document")).exists()
 
 
-def test_milestone_ids_touch_only_ones_own_rows_and_archived_ones_are_404(client, learner, repo):
+def test_milestone_ids_touch_only_ones_own_rows_and_archived_ones_are_404(client, learner, library):
     target = milestone("Implementation")
-    bob = make_user("bob@example.com")
+    bob = UserFactory(email="bob@example.com")
     other = Client()
     other.force_login(bob)
     other.post(f"/progress/items/{target.pk}/", {"state": "done"})
@@ -192,13 +185,13 @@ def test_milestone_ids_touch_only_ones_own_rows_and_archived_ones_are_404(client
     assert TaskProgress.objects.get(user=bob, item=target).state == "done"
     assert TaskProgress.objects.get(user=learner, item=target).state == "todo"
 
-    (repo / "README.md").write_text(README.replace("- [ ] Implementation\n", ""))
-    guides_import(path=repo)
+    (library / "README.md").write_text(README.replace("- [ ] Implementation\n", ""))
+    guides_import(path=library)
     assert client.post(f"/progress/items/{target.pk}/", {"state": "done"}).status_code == 404
     assert TaskProgress.objects.get(user=learner, item=target).state == "todo"
 
 
-def test_reimport_keeps_milestone_progress_moved_typo_fixed_and_removed(client, learner, repo):
+def test_reimport_keeps_milestone_progress_moved_typo_fixed_and_removed(client, learner, library):
     for text in ("Phase 1: Foundations", "URL Shortener", "Implementation"):
         client.post(f"/progress/items/{milestone(text).pk}/", {"state": "done"})
     edited = (
@@ -207,10 +200,10 @@ def test_reimport_keeps_milestone_progress_moved_typo_fixed_and_removed(client, 
         .replace("Phase 1: Foundations", "Phase 1: Foundationz")  # a typo, then
         .replace("- [ ] Implementation\n", "")  # removed
     )
-    (repo / "README.md").write_text(edited)
-    guides_import(path=repo)
-    (repo / "README.md").write_text(edited.replace("Foundationz", "Foundations"))  # fixed
-    guides_import(path=repo)
+    (library / "README.md").write_text(edited)
+    guides_import(path=library)
+    (library / "README.md").write_text(edited.replace("Foundationz", "Foundations"))  # fixed
+    guides_import(path=library)
     states = {
         p.item.text: (p.state, p.item.is_archived)
         for p in TaskProgress.objects.filter(user=learner).select_related("item")
@@ -259,7 +252,7 @@ def test_our_own_export_still_ticks_the_exercise_its_heading_names(client, learn
     ]
 
 
-def test_dashboard_queries_stay_constant_with_many_milestones(client, learner, repo):
+def test_dashboard_queries_stay_constant_with_many_milestones(client, learner, library):
     def count_queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             assert client.get("/dashboard/").status_code == 200
@@ -269,14 +262,14 @@ def test_dashboard_queries_stay_constant_with_many_milestones(client, learner, r
     small = count_queries()
     many = "".join(f"- [ ] Milestone {n}\n" for n in range(100))
     capstone_items = "".join(f"- [ ] Part {n}\n  - [ ] Step {n}\n" for n in range(50))
-    (repo / "README.md").write_text(
+    (library / "README.md").write_text(
         README
         + many
         + "\n### Capstone Project: Design and Build a Distributed System\n\n"
         + "".join(f"- [ ] Part {n}\n" for n in range(50))
     )
-    (repo / "projects" / "capstone.md").write_text(CAPSTONE + capstone_items)
-    guides_import(path=repo)
+    (library / "projects" / "capstone.md").write_text(CAPSTONE + capstone_items)
+    guides_import(path=library)
     assert Milestone.objects.exclude(linked_item=None).count() > 50
     TaskProgress.objects.bulk_create(
         [

@@ -8,7 +8,7 @@ import pytest
 from apps.core.tests.pathological import pathological_texts
 from apps.progress.models import TaskProgress
 from apps.progress.services import progress_import_markdown
-from apps.progress.tests.test_progress import learner, library, repo  # noqa: F401 - fixtures
+from apps.progress.tests.test_progress import learner, library_files  # noqa: F401 - fixtures
 from apps.progress.views import MAX_CHECKLIST_BYTES
 
 pytestmark = pytest.mark.django_db

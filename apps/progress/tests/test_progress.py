@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.guides.models import Guide, Section, TaskItem
 from apps.guides.services import guides_import
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
@@ -31,30 +32,18 @@ Read this.
 """
 
 
-def make_user(email: str) -> User:
-    return User.objects.create_user(email=email, password="pw-12345678")
-
-
 @pytest.fixture
-def repo(guide_repo):
-    return guide_repo(
-        {
-            "phase1-basics/INDEX.md": "# Phase 1: Basics\n",
-            "phase1-basics/queues.md": GUIDE,
-            "projects/capstone.md": "# Capstone\n\n## Milestones\n\n- [ ] Design document\n",
-        }
-    )
-
-
-@pytest.fixture
-def library(repo):
-    guides_import(path=repo)
-    return repo
+def library_files():
+    return {
+        "phase1-basics/INDEX.md": "# Phase 1: Basics\n",
+        "phase1-basics/queues.md": GUIDE,
+        "projects/capstone.md": "# Capstone\n\n## Milestones\n\n- [ ] Design document\n",
+    }
 
 
 @pytest.fixture
 def learner(client, library):
-    user = make_user("ada@example.com")
+    user = UserFactory(email="ada@example.com")
     client.force_login(user)
     return user
 
@@ -153,7 +142,7 @@ def test_anonymous_and_csrf(library):
     response = anonymous.post(f"/progress/items/{target.pk}/", {"state": "done"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(make_user("csrf@example.com"))
+    strict.force_login(UserFactory(email="csrf@example.com"))
     assert strict.post(f"/progress/items/{target.pk}/", {"state": "done"}).status_code == 403
     section = Section.objects.get(anchor="basics")
     assert strict.post(f"/progress/sections/{section.pk}/", {"read": "1"}).status_code == 403
@@ -167,7 +156,7 @@ def test_htmx_toggle_hands_back_the_token_it_was_sent_and_sets_no_cookie(library
 
     target = item("Run a broker locally")
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(make_user("csrf@example.com"))
+    strict.force_login(UserFactory(email="csrf@example.com"))
     page = strict.get("/guides/queues/")
     secret = strict.cookies["csrftoken"].value
     masked = str(page.context["csrf_token"])  # what the page's forms and hx-headers carry
@@ -197,7 +186,7 @@ def test_users_see_only_their_own_progress(client, learner):
     target = item("Run a broker locally")
     client.post(f"/progress/items/{target.pk}/", {"state": "done"})
     other = Client()
-    other.force_login(make_user("bob@example.com"))
+    other.force_login(UserFactory(email="bob@example.com"))
     page = other.get("/guides/queues/").content.decode()
     assert f'id="taskbox-{target.key}" class="task-control task-control--todo"' in page
     assert other.get("/progress/export.json").json()["guides"] == []
@@ -220,7 +209,7 @@ def test_sections_read_and_guide_completion(client, learner):
     assert state.last_guide.slug == "queues"
 
 
-def test_reimport_keeps_progress_moves_typos_and_archives(client, learner, repo):
+def test_reimport_keeps_progress_moves_typos_and_archives(client, learner, library):
     lag = item("Measure consumer lag")
     broker = item("Run a broker locally")
     gone = item("Write an idempotent consumer")
@@ -232,8 +221,8 @@ def test_reimport_keeps_progress_moves_typos_and_archives(client, learner, repo)
         .replace("Run a broker locally", "Run a broker localy")  # typo
         .replace("- [ ] Write an idempotent consumer\n", "")  # removed
     )
-    (repo / "phase1-basics" / "queues.md").write_text(edited)
-    guides_import(path=repo)
+    (library / "phase1-basics" / "queues.md").write_text(edited)
+    guides_import(path=library)
     states = {
         p.item.text: (p.state, p.item.is_archived)
         for p in TaskProgress.objects.filter(user=learner).select_related("item")
@@ -342,9 +331,8 @@ def test_share_link_is_read_only_and_revocable(client, learner):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_toggles_never_error_or_duplicate(repo):
-    guides_import(path=repo)
-    users = [make_user(f"user{n}@example.com") for n in range(4)]
+def test_concurrent_toggles_never_error_or_duplicate(library):
+    users = [UserFactory(email=f"user{n}@example.com") for n in range(4)]
     items = list(TaskItem.objects.all())
     errors: list[BaseException] = []
     barrier = threading.Barrier(12)

@@ -2,16 +2,10 @@ import datetime
 
 import factory
 
-from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.reminders.models import ReminderPreference
 
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-
-    email = factory.Sequence(lambda n: f"learner{n}@example.com")
-    timezone = "UTC"
+__all__ = ["ReminderPreferenceFactory", "UserFactory"]
 
 
 class ReminderPreferenceFactory(factory.django.DjangoModelFactory):

@@ -37,15 +37,8 @@ More.
 
 
 @pytest.fixture
-def library(guide_repo):
-    repo = guide_repo(
-        {
-            "phase1-basics/INDEX.md": "# Phase 1: Basics\n",
-            "phase1-basics/queues.md": GUIDE,
-        }
-    )
-    guides_import(path=repo)
-    return repo
+def library_files():
+    return {"phase1-basics/INDEX.md": "# Phase 1: Basics\n", "phase1-basics/queues.md": GUIDE}
 
 
 @pytest.fixture

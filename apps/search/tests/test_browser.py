@@ -2,15 +2,14 @@
 
 import pytest
 
-from apps.guides.services import guides_import
 from apps.search.tests.test_search import QUEUES, STREAMS
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
-def library(guide_repo):
-    guides_import(path=guide_repo({"queues.md": QUEUES, "streams.md": STREAMS}))
+def library_files():
+    return {"queues.md": QUEUES, "streams.md": STREAMS}
 
 
 def test_typing_a_misspelled_query_and_choosing_a_result_by_keyboard(live_server, page, library):

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.guides.models import Guide
 from apps.guides.services import guides_import
 from apps.notes.services import note_create
@@ -65,22 +66,18 @@ A café queue serves in order.
 
 
 @pytest.fixture
-def library(guide_repo):
-    root = guide_repo(
-        {
-            "phase1-basics/INDEX.md": "# Phase 1: Basics\n\nStart here.\n",
-            "phase1-basics/queues.md": QUEUES,
-            "phase1-basics/streams.md": STREAMS,
-            "phase2-more/caching.md": "# Caching\n\n## Executive Summary\n\nCache aside.\n",
-        }
-    )
-    guides_import(path=root)
-    return root
+def library_files():
+    return {
+        "phase1-basics/INDEX.md": "# Phase 1: Basics\n\nStart here.\n",
+        "phase1-basics/queues.md": QUEUES,
+        "phase1-basics/streams.md": STREAMS,
+        "phase2-more/caching.md": "# Caching\n\n## Executive Summary\n\nCache aside.\n",
+    }
 
 
 @pytest.fixture
 def alice() -> User:
-    return User.objects.create_user(email="alice@example.com", password="pw")
+    return UserFactory(email="alice@example.com")
 
 
 def get(client: Client, query: str, **params: str) -> str:
@@ -167,7 +164,7 @@ def test_type_filter_keeps_the_counts_of_every_kind(client, library):
 def test_notes_are_found_only_by_their_owner(client, library, alice):
     queues = Guide.objects.get(slug="queues")
     note_create(user=alice, guide=queues, body_markdown="Zebrafish **retries** are idempotent")
-    bob = User.objects.create_user(email="bob@example.com", password="pw")
+    bob = UserFactory(email="bob@example.com")
     assert "badge--note" not in get(client, "zebrafish")
     client.force_login(bob)
     assert "badge--note" not in get(client, "zebrafish")

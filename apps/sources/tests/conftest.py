@@ -4,11 +4,11 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from apps.core.tests.waiting import poll_until
 from apps.sources.models import Source
 
 from .factories import SourceFactory
@@ -135,14 +135,15 @@ def git_daemon(origin):
          "--listen=127.0.0.1", f"--port={port}", "--informative-errors", str(base)],
         env=origin.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
         except OSError:
-            time.sleep(0.05)
-    else:
+            return False
+        return True
+
+    if not poll_until(listening, timeout=10):
         process.kill()
         pytest.fail(
             f"git daemon did not start: {process.stderr.read().decode() if process.stderr else ''}"

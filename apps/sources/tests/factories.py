@@ -1,15 +1,9 @@
 import factory
 
-from apps.accounts.models import User
+from apps.accounts.tests.factories import UserFactory
 from apps.sources.models import Source
 
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-
-    email = factory.Sequence(lambda n: f"source-learner{n}@example.com")
-    timezone = "UTC"
+__all__ = ["SourceFactory", "UserFactory"]
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -17,7 +11,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
         model = Source
 
     name = factory.Sequence(lambda n: f"team{n}")
-    url = ""
+    url = factory.LazyAttribute(lambda source: f"https://git.example.com/{source.name}.git")
     branch = "main"
     webhook_secret = "s3cret-for-tests"
     poll_interval = 300

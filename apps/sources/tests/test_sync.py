@@ -11,6 +11,7 @@ from django.db import connection
 
 from apps.guides.models import Guide, TaskItem
 from apps.progress.models import TaskProgress
+from apps.progress.tests.factories import TaskProgressFactory
 from apps.sources.models import SyncRun
 from apps.sources.services import ADVISORY_LOCK_NAMESPACE, source_sync
 
@@ -71,7 +72,7 @@ def test_one_edited_guide_is_updated_and_progress_on_both_is_kept(origin, source
     queues_item = TaskItem.objects.get(text="Run a broker locally")
     caching_item = TaskItem.objects.get(text="Measure the hit ratio")
     for item in (queues_item, caching_item):
-        TaskProgress.objects.create(user=learner, item=item, state="done")
+        TaskProgressFactory(user=learner, item=item)
     queues_before = Guide.objects.get(source_path="team/Queues.md").updated_at
 
     origin.write({"Caching.md": CACHING.replace("keep hot data close", "keep hot data near")})
@@ -100,7 +101,7 @@ def test_a_deleted_file_is_archived_with_its_progress(origin, source):
     sync(source)
     learner = UserFactory()
     item = TaskItem.objects.get(text="Add a read-through cache")
-    TaskProgress.objects.create(user=learner, item=item, state="done")
+    TaskProgressFactory(user=learner, item=item)
 
     origin.remove("Caching.md")
     origin.commit("Drop the caching guide")
@@ -116,7 +117,7 @@ def test_a_force_push_with_a_renamed_file_is_followed(origin, source):
     sync(source)
     learner = UserFactory()
     kept = TaskItem.objects.get(text="Publish ten messages")
-    TaskProgress.objects.create(user=learner, item=kept, state="done")
+    TaskProgressFactory(user=learner, item=kept)
 
     # Rewrite history: a new root commit where Queues.md moved into a folder.
     origin.run("checkout", "--quiet", "--orphan", "rewritten", cwd=origin.clone)
