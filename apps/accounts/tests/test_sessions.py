@@ -328,3 +328,28 @@ def test_the_upgrade_keeps_live_sessions_signed_in_and_revives_no_ended_one(ada)
     }
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_with_redis_the_upgrade_drops_cached_copies_of_ended_sessions(ada, redis_sessions):
+    """A session still in Redis but ended under LoginSession (a downgrade run without the Redis
+    settings, then the upgrade) must not come back from the cache, which cached_db reads first."""
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import caches
+    from django.db.migrations.executor import MigrationExecutor
+
+    client = signed_in_client(ada)
+    key = client.cookies["sessionid"].value
+    cache = caches["sessions"]
+    cached = cache.get(KEY_PREFIX + key)
+    assert cached[SESSION_KEY] == str(ada.pk)
+    before = [("accounts", "0003_user_email_identifier_no_username")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    LoginSession = executor.loader.project_state(before).apps.get_model("accounts", "LoginSession")
+    LoginSession.objects.filter(session_key=key).delete()  # signed out under the old engine
+    cache.set(KEY_PREFIX + key, cached)  # the copy a downgrade without Redis settings leaves
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert cache.get(KEY_PREFIX + key) is None
+    assert profile_status(client) == 302
