@@ -12,6 +12,7 @@ import random
 import statistics
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,7 +34,6 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from apps.accounts.models import User
-from apps.accounts.sessions import SessionStore
 from apps.flashcards import selectors, services
 from apps.flashcards.models import Card, CardState, ReviewLog
 from apps.guides.models import GlossaryTerm, Guide, Track
@@ -194,7 +194,7 @@ def main() -> None:
     )
 
     # Under load: GET the review page and POST answers, each request a real answer.
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()

@@ -10,6 +10,7 @@ import os
 import platform
 import random
 import sys
+from importlib import import_module
 from pathlib import Path
 from statistics import median
 
@@ -25,7 +26,6 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from apps.accounts.models import User
-from apps.accounts.sessions import SessionStore
 from apps.guides.models import Guide, TaskItem
 from apps.guides.services import guides_import
 from apps.notes.services import note_create
@@ -57,7 +57,7 @@ def prepare() -> tuple[str, str]:
     if not guide.notes.filter(user=user).exists():
         for number in range(3):
             note_create(user=user, guide=guide, body_markdown=f"Note {number}: **remember** this.")
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()

@@ -3,7 +3,6 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
-from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -62,18 +61,3 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.email.split("@")[0]
-
-
-class LoginSession(AbstractBaseSession):
-    """Django's database session with the signed-in user beside it, so one statement reads both
-    on every request (apps/accounts/sessions.py). Deleting a user deletes their sessions."""
-
-    user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-
-    @classmethod
-    def get_session_store_class(cls) -> type:
-        from apps.accounts.sessions import SessionStore
-
-        return SessionStore

@@ -1,16 +1,14 @@
 """Reads about a user: everything they own, found by walking the models, not by a list."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import connection, models
+from django.db import models
 
 from apps.accounts.models import User
-from apps.core.db import prepared_cursor
 
 # Secrets are left out of the export: a stolen export must not unlock the account.
 SECRET_FIELDS: dict[str, set[str]] = {
@@ -18,7 +16,6 @@ SECRET_FIELDS: dict[str, set[str]] = {
     "mfa.authenticator": {"data"},
     "socialaccount.socialtoken": {"token", "token_secret"},
     "usersessions.usersession": {"session_key"},
-    "accounts.loginsession": {"session_key", "session_data"},
     "account.emailconfirmation": {"key"},
 }
 
@@ -104,28 +101,3 @@ def _provider_name(account) -> str:
         return account.get_provider().name
     except Exception:
         return account.provider
-
-
-def user_columns_sql(alias: str) -> str:
-    """Every column of the user table, qualified by `alias`, in the order `user_from_row` reads."""
-    quote = connection.ops.quote_name
-    columns = (field.column or field.attname for field in User._meta.concrete_fields)
-    return ", ".join(f"{alias}.{quote(column)}" for column in columns)
-
-
-def user_from_row(row: Sequence[Any]) -> User:
-    """A `User` built from the columns of `user_columns_sql`, exactly as the ORM would."""
-    return User.from_db(
-        connection.alias, [field.attname for field in User._meta.concrete_fields], row
-    )
-
-
-def user_by_pk(*, pk: Any) -> User | None:
-    """The user with this primary key, every field loaded, in one fixed statement."""
-    with prepared_cursor() as cursor:
-        cursor.execute(
-            f"SELECT {user_columns_sql('u')} FROM {User._meta.db_table} u WHERE u.id = %s",  # noqa: S608 - model's own names
-            [User._meta.pk.to_python(pk)],
-        )
-        row = cursor.fetchone()
-    return None if row is None else user_from_row(row)

@@ -1,6 +1,7 @@
 import logging
 
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.db import transaction
 
 from apps.accounts.models import User
@@ -32,7 +33,11 @@ def user_profile_update(*, user: User, display_name: str, timezone: str) -> User
 @transaction.atomic
 def user_delete(*, user: User) -> None:
     """Delete the account and, by CASCADE, everything that belongs to it (progress, notes,
-    sessions, MFA, social accounts). Audit records keep the actor's email, not the link."""
+    MFA, social accounts). Audit records keep the actor's email, not the link. Django's
+    sessions carry no link to their user, so the ones allauth recorded (every sign-in through
+    the site) are ended first rather than left in the session store."""
     user_id = user.pk
+    for session in UserSession.objects.filter(user=user):
+        session.end()
     user.delete()
     logger.info("account %s deleted at the owner's request", user_id)

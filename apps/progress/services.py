@@ -6,6 +6,7 @@ the same row end in the same state instead of an IntegrityError.
 
 import datetime
 import difflib
+import functools
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.db import prepared_cursor
 from apps.core.markdown_lines import atx_heading, task_line
 from apps.guides.models import Guide, Section, TaskItem, Track
 from apps.guides.rendering import normalize_task_text
@@ -72,31 +72,43 @@ class TickedItem:
 # learner's row, count the tick on their local day (not for "todo") and move "continue where
 # you left off" (not for a milestone of the overview README: nothing there to continue). When
 # the item is missing, archived or unpublished, nothing is written and no row comes back.
-# Data-modifying CTEs run exactly once whether or not the final SELECT reads them.
-_TICK_SQL = """
+# Data-modifying CTEs run exactly once whether or not the final SELECT reads them. Plain SQL
+# because the ORM cannot chain upserts on one snapshot; the tables are named by the models.
+@functools.cache
+def _tick_sql() -> str:
+    quote = connection.ops.quote_name
+    tables = {
+        name: quote(model._meta.db_table)
+        for name, model in (
+            ("taskitem", TaskItem), ("guide", Guide), ("track", Track),
+            ("taskprogress", TaskProgress), ("activityday", ActivityDay),
+            ("learnerstate", LearnerState),
+        )
+    }  # fmt: skip
+    return """
 WITH item AS (
     SELECT t.id, t.key, t.section_anchor, t.guide_id, g.slug, tr.kind AS track_kind
-    FROM guides_taskitem t JOIN guides_guide g ON g.id = t.guide_id
-    JOIN guides_track tr ON tr.id = g.track_id
+    FROM {taskitem} t JOIN {guide} g ON g.id = t.guide_id
+    JOIN {track} tr ON tr.id = g.track_id
         -- Guide.objects.visible() / guide_part_visible_q() in SQL (apps/guides/models.py)
     WHERE t.id = %(item)s AND NOT t.is_archived AND g.is_published AND NOT g.is_archived
         AND NOT tr.is_archived
 ), before AS (
     -- The statement's snapshot: the state before this write.
-    SELECT state FROM progress_taskprogress WHERE user_id = %(user)s AND item_id = %(item)s
+    SELECT state FROM {taskprogress} WHERE user_id = %(user)s AND item_id = %(item)s
 ), progress AS (
-    INSERT INTO progress_taskprogress (user_id, item_id, state, updated_at)
+    INSERT INTO {taskprogress} (user_id, item_id, state, updated_at)
     SELECT %(user)s, id, %(state)s, %(now)s FROM item
     ON CONFLICT (user_id, item_id)
     DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
 ), activity AS (
-    INSERT INTO progress_activityday (user_id, day, reads, ticks, reviews)
+    INSERT INTO {activityday} (user_id, day, reads, ticks, reviews)
     SELECT %(user)s, %(day)s, 0, 1, 0 FROM item
     -- A repeated tick (a double click, an offline tick sent again) changes nothing: not counted.
     WHERE %(counts)s AND NOT EXISTS (SELECT 1 FROM before WHERE state = %(state)s)
-    ON CONFLICT (user_id, day) DO UPDATE SET ticks = progress_activityday.ticks + 1
+    ON CONFLICT (user_id, day) DO UPDATE SET ticks = {activityday}.ticks + 1
 ), visit AS (
-    INSERT INTO progress_learnerstate
+    INSERT INTO {learnerstate}
         (user_id, last_guide_id, last_section_anchor, last_visited_at, streak_enabled)
     SELECT %(user)s, guide_id, left(section_anchor, 200), %(now)s, false FROM item
     WHERE track_kind <> %(overview)s
@@ -105,7 +117,7 @@ WITH item AS (
         last_visited_at = EXCLUDED.last_visited_at
 )
 SELECT id, key, section_anchor, slug FROM item
-"""
+""".format(**tables)  # noqa: S608 - only the models' table names are formatted in
 
 
 def task_progress_set(*, user: User, item_id: int, state: str) -> TickedItem:
@@ -123,8 +135,8 @@ def task_progress_set(*, user: User, item_id: int, state: str) -> TickedItem:
         "counts": state != TaskProgress.State.TODO,
         "overview": Track.Kind.OVERVIEW,
     }
-    with prepared_cursor() as cursor:
-        cursor.execute(_TICK_SQL, params)
+    with connection.cursor() as cursor:
+        cursor.execute(_tick_sql(), params)
         row = cursor.fetchone()
     if row is None:
         raise TaskItem.DoesNotExist(f"no visible task item {item_id}")

@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "apps.accounts.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.core.middleware.PrivateCacheMiddleware",
     "apps.core.offline.ClearSiteDataOnLogoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -87,12 +87,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portal")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# The session read, user read and progress toggle run as prepared statements (apps/core/db.py);
-# turn off behind a transaction-pooling PgBouncer.
-DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
+CACHES: dict[str, dict] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "portal_cache",
@@ -107,13 +104,10 @@ PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=64 * 1024 * 1024)
 PAGE_CACHE_MAX_ENTRIES = env.int("PAGE_CACHE_MAX_ENTRIES", default=1000)
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's and allauth's backends, reading the signed-in user in plain SQL (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "apps.accounts.backends.ModelBackend",
-    "apps.accounts.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-# Django's database sessions, read with the signed-in user in one statement (accounts/sessions.py).
-SESSION_ENGINE = "apps.accounts.sessions"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -246,6 +240,25 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expire_seconds": 3600},
     },
 }
+
+# Sessions are Django's, kept in the database. With Redis (REDIS_URL, or a redis:// Celery
+# broker) they are read through a Redis cache in front of it (cached_db): a signed-in request
+# then reads only its user from PostgreSQL, and losing the cache signs nobody out.
+REDIS_URL = env("REDIS_URL", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+if REDIS_URL:
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "portal",
+        # A Redis that stops answering makes a request fail after a second, not hang.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Reading reminders. Retry countdowns stay under the broker's visibility timeout (checked).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

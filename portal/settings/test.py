@@ -14,3 +14,6 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Tests change content through factories, without the import's content_changed(): the page
 # cache has its own tests (apps/core/tests/test_pagecache.py), which turn it on.
 PAGE_CACHE_ENABLED = False
+# Database sessions whatever REDIS_URL or the broker say, so pinned query counts hold on every
+# machine; the Redis session cache has its own tests (apps/accounts/tests/test_sessions.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"

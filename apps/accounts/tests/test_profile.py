@@ -8,9 +8,9 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.apps import apps
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
 
-from apps.accounts.models import LoginSession as Session
 from apps.accounts.selectors import user_owned_relations, user_rows_count
 from apps.accounts.tests.conftest import PASSWORD, make_user, sign_in
 from apps.core.models import AuditEvent

@@ -111,8 +111,8 @@ def test_the_browser_runs_a_constant_number_of_queries(
     client, learner, django_assert_num_queries, guide_repo
 ):
     def run():
-        # the user, the guides of the deck filter, the count, one page
-        with django_assert_num_queries(4):
+        # the session, the user, the guides of the deck filter, the count, one page
+        with django_assert_num_queries(5):
             assert client.get(reverse("flashcards:cards")).status_code == 200
 
     run()
@@ -124,7 +124,8 @@ def test_the_browser_runs_a_constant_number_of_queries(
     services.deck_add_cards(user=learner, guide=Guide.objects.get(slug="many"))
     assert CardState.objects.filter(user=learner).count() > 80
     run()
-    with django_assert_num_queries(5):  # the user, the deck, the guides, the count, one page
+    # the session, the user, the deck, the guides, the count, one page
+    with django_assert_num_queries(6):
         client.get(reverse("flashcards:cards"), {"deck": "guide:many", "q": "term"})
 
 
@@ -217,7 +218,7 @@ def test_the_card_page_runs_a_constant_number_of_queries(
         services.review_answer(
             user=learner, card_state_id=producer.pk, rating=3, expected_reps=reps
         )
-    with django_assert_num_queries(3):  # the user, the card, its history
+    with django_assert_num_queries(4):  # the session, the user, the card, its history
         assert client.get(reverse("flashcards:card", args=[producer.pk])).status_code == 200
 
 

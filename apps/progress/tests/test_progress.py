@@ -98,8 +98,8 @@ def test_toggle_is_one_statement_that_counts_the_tick_and_moves_continue(
     client, learner, django_assert_num_queries
 ):
     target = item("Measure consumer lag")
-    # The session with its user, then the toggle: item check, upsert, activity and visit.
-    with django_assert_num_queries(2):
+    # The session, the user, then the toggle: item check, upsert, activity and visit in one.
+    with django_assert_num_queries(3):
         response = client.post(
             f"/progress/items/{target.pk}/", {"state": "done"}, headers={"HX-Request": "true"}
         )
@@ -411,9 +411,9 @@ def test_library_page_shows_a_learner_where_to_resume_and_each_guides_progress(
     target = item("Run a broker locally")
     client.post(f"/progress/items/{target.pk}/", {"state": "done"})
     client.get("/guides/queues/")  # reading it makes it the guide to resume
-    # Session and user, tracks and guides, then this learner's progress: guides, exercise and
+    # Session, user, tracks and guides, then this learner's progress: guides, exercise and
     # section counts, the resume point. The same for any size of library.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         html = client.get("/").content.decode()
     assert "Resume Queues" in html
     assert 'aria-label="Curriculum complete"' in html

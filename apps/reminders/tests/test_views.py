@@ -231,7 +231,7 @@ def test_the_page_runs_a_constant_number_of_queries(client, learner, django_asse
         ReminderDelivery.objects.create(
             user=learner, local_date=datetime.date(2026, 10, day), status="sent"
         )
-    with django_assert_num_queries(3):  # session with its user, preference, recent deliveries
+    with django_assert_num_queries(4):  # session, user, preference, recent deliveries
         assert client.get("/reminders/").status_code == 200
 
 

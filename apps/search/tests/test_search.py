@@ -265,8 +265,8 @@ def test_signed_in_search_runs_a_fixed_number_of_queries(
 ):
     client.force_login(alice)
     client.get("/search/", {"q": "broker"})
-    # session+user (1), words, entries, notes; no correction round when every word is known
-    with django_assert_num_queries(4):
+    # session, user, words, entries, notes; no correction round when every word is known
+    with django_assert_num_queries(5):
         client.get("/search/", {"q": "broker idempotent"})
 
 
