@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.markdown_lines import atx_heading, task_line
+from apps.core.markdown_lines import atx_heading, fenced_lines, task_line
 from apps.guides.models import Guide, Section, TaskItem, Track
 from apps.guides.rendering import normalize_task_text
 from apps.progress.models import ActivityDay, LearnerState, SectionRead, TaskProgress
@@ -233,11 +233,12 @@ def progress_import_markdown(*, user: User, text: str) -> ChecklistImport:
     to_write: list[TaskProgress] = []
     # level -> text of the headings above the line, normalised only when an item needs them
     headings: dict[int, str] = {}
-    in_fence = False
-    for line in text.splitlines():
-        if line.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-        if not in_fence and (heading := atx_heading(line)) and heading[1]:
+    lines = text.splitlines()
+    # Fenced code is code, as on GitHub: neither its headings nor its "- [x]" lines count.
+    for line, fenced in zip(lines, fenced_lines(lines), strict=True):
+        if fenced:
+            continue
+        if (heading := atx_heading(line)) and heading[1]:
             level, heading_text = heading
             for deeper in [n for n in headings if n >= level]:
                 del headings[deeper]

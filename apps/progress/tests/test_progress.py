@@ -308,6 +308,20 @@ def test_import_from_a_readme_with_typos_and_bad_files(client, learner):
     assert TaskProgress.objects.filter(user=learner).count() == 1
 
 
+def test_import_ignores_checkboxes_and_headings_inside_fenced_code(client, learner):
+    """An example checklist quoted in a code block is code, as GitHub shows it: not ticks. A
+    longer fence is closed only by a fence at least as long, so the inner ``` stays code."""
+    readme = (
+        "````markdown\n## Capstone Project\n```\n- [x] Design document\n````\n"
+        "- [x] Publish ten messages\n"
+    )
+    client.post("/progress/import/", {"text": readme})
+    done = set(
+        TaskProgress.objects.filter(user=learner, state="done").values_list("item__text", flat=True)
+    )
+    assert done == {"Publish ten messages"}
+
+
 def test_export_json(client, learner):
     client.post(f"/progress/items/{item('Measure consumer lag').pk}/", {"state": "skipped"})
     data = client.get("/progress/export.json").json()
