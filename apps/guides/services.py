@@ -64,7 +64,7 @@ from apps.guides.rendering import (
     normalize_task_text,
     render_guide,
 )
-from apps.guides.signals import guide_terms_synced
+from apps.guides.signals import guide_terms_synced, guides_imported
 from apps.guides.uploads import ArchiveLimits, zip_extract_guides
 
 logger = logging.getLogger(__name__)
@@ -200,6 +200,8 @@ def guides_import(
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
+    if not dry_run:
+        guides_imported.send(sender=Guide, label=layout.label)
 
     if run is not None:
         run.finished_at = timezone.now()
