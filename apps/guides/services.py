@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -688,58 +688,79 @@ def _guide_write(
 
 
 def _sections_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
-    Section.objects.bulk_create(
-        [
-            Section(
-                guide=guide,
-                anchor=section.anchor[:200],
-                title=section.title[:500],
-                position=section.position,
-                text=section.text,
-                is_archived=False,
-            )
-            for section in rendered.sections
-        ],
-        update_conflicts=True,
-        unique_fields=["guide", "anchor"],
-        update_fields=["title", "position", "text", "is_archived"],
+    _rows_upsert(
+        model=Section,
+        guide=guide,
+        columns={
+            "anchor": ("text", [section.anchor[:200] for section in rendered.sections]),
+            "title": ("text", [section.title[:500] for section in rendered.sections]),
+            "position": ("integer", [section.position for section in rendered.sections]),
+            "text": ("text", [section.text for section in rendered.sections]),
+        },
+        vector=(("A", ["title"]), ("B", ["text"])),
     )
     anchors = [section.anchor[:200] for section in rendered.sections]
     Section.objects.filter(guide=guide).exclude(anchor__in=anchors).update(is_archived=True)
-    Section.objects.filter(guide=guide, is_archived=False).update(
-        search_vector=SearchVector("title", weight="A", config="english")
-        + SearchVector("text", weight="B", config="english")
-    )
 
 
 def _terms_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
     # Terms are identified by their anchor, which is derived from the name: a term whose
     # definition changed keeps its row (and so every user's card history).
-    GlossaryTerm.objects.bulk_create(
-        [
-            GlossaryTerm(
-                guide=guide,
-                anchor=term.anchor,
-                term=term.term,
-                description=term.description,
-                use_when=term.use_when,
-                like=term.like,
-                position=term.position,
-                is_archived=False,
-            )
-            for term in rendered.terms
-        ],
-        update_conflicts=True,
-        unique_fields=["guide", "anchor"],
-        update_fields=["term", "description", "use_when", "like", "position", "is_archived"],
+    _rows_upsert(
+        model=GlossaryTerm,
+        guide=guide,
+        columns={
+            "anchor": ("text", [term.anchor for term in rendered.terms]),
+            "term": ("text", [term.term for term in rendered.terms]),
+            "description": ("text", [term.description for term in rendered.terms]),
+            "use_when": ("text", [term.use_when for term in rendered.terms]),
+            "like": ("text", [term.like for term in rendered.terms]),
+            "position": ("integer", [term.position for term in rendered.terms]),
+        },
+        vector=(("A", ["term"]), ("B", ["description"]), ("C", ["use_when", "like"])),
     )
     anchors = [term.anchor for term in rendered.terms]
     GlossaryTerm.objects.filter(guide=guide).exclude(anchor__in=anchors).update(is_archived=True)
-    GlossaryTerm.objects.filter(guide=guide, is_archived=False).update(
-        search_vector=SearchVector("term", weight="A", config="english")
-        + SearchVector("description", weight="B", config="english")
-        + SearchVector("use_when", "like", weight="C", config="english")
+
+
+def _rows_upsert(
+    *,
+    model: type[Section] | type[GlossaryTerm],
+    guide: Guide,
+    columns: dict[str, tuple[str, list[Any]]],
+    vector: tuple[tuple[str, list[str]], ...],
+) -> None:
+    """Insert or update (on the guide and anchor) a guide's rows, not archived, with their
+    search vector computed in the same statement: what `SearchVector(*fields, weight=w,
+    config="english")` summed over `vector` gives, without writing every row a second time to
+    set it. One array per column, as Django's bulk_create sends them."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    aliases = ", ".join(quote(name) for name in columns)
+    vector_sql = " || ".join(
+        "setweight(to_tsvector('english'::regconfig, "
+        + " || ' ' || ".join(f"COALESCE({quote(field)}, '')" for field in fields)
+        + f"), '{weight}')"
+        for weight, fields in vector
     )
+    guide_column, anchor_column = (
+        quote(meta.get_field(name).column) for name in ("guide", "anchor")
+    )
+    written = [
+        quote(meta.get_field(name).column) for name in (*columns, "is_archived", "search_vector")
+    ]
+    updates = ", ".join(
+        f"{column} = EXCLUDED.{column}" for column in written if column != anchor_column
+    )
+    arrays = ", ".join(f"%s::{kind}[]" for kind, _values in columns.values())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({guide_column}, {', '.join(written)}) "  # noqa: S608 - names from _meta
+            f"SELECT %s, {aliases}, false, {vector_sql} "
+            f"FROM unnest({arrays}) WITH ORDINALITY AS t({aliases}, n) ORDER BY n "
+            f"ON CONFLICT ({guide_column}, {anchor_column}) DO UPDATE SET {updates}",
+            [guide.pk, *(values for _kind, values in columns.values())],
+        )
 
 
 def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> tuple[int, int]:
