@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -743,12 +743,8 @@ def _rows_upsert(
         + f"), '{weight}')"
         for weight, fields in vector
     )
-    guide_column, anchor_column = (
-        quote(meta.get_field(name).column) for name in ("guide", "anchor")
-    )
-    written = [
-        quote(meta.get_field(name).column) for name in (*columns, "is_archived", "search_vector")
-    ]
+    guide_column, anchor_column = (_column(model, name) for name in ("guide", "anchor"))
+    written = [_column(model, name) for name in (*columns, "is_archived", "search_vector")]
     updates = ", ".join(
         f"{column} = EXCLUDED.{column}" for column in written if column != anchor_column
     )
@@ -761,6 +757,13 @@ def _rows_upsert(
             f"ON CONFLICT ({guide_column}, {anchor_column}) DO UPDATE SET {updates}",
             [guide.pk, *(values for _kind, values in columns.values())],
         )
+
+
+def _column(model: type[Section] | type[GlossaryTerm], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return connection.ops.quote_name(field.column)
 
 
 def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> tuple[int, int]:
