@@ -719,12 +719,20 @@ def guide_files_render(
     time_limit: float | None = None,
 ) -> Iterator[FileRender]:
     """Decode and render each (raw bytes, fallback title), in order, each bounded like
-    `render_guide`, in one child process for the lot (see `run_each_with_time_limit`)."""
+    `render_guide`, in one child process for the lot (see `run_each_with_time_limit`), which
+    starts rendering before this returns."""
     if time_limit is None:
         time_limit = settings.GUIDE_RENDER_SECONDS
     calls = [(raw, title, words_per_minute, max_bytes) for raw, title in files]
-    for outcome in run_each_with_time_limit(_file_render, calls, seconds=time_limit):
-        yield (str(outcome), "", None) if isinstance(outcome, RenderFailed) else outcome
+    return _file_outcomes(run_each_with_time_limit(_file_render, calls, seconds=time_limit))
+
+
+def _file_outcomes(outcomes: Iterator["FileRender | RenderFailed"]) -> Iterator[FileRender]:
+    try:
+        for outcome in outcomes:
+            yield (str(outcome), "", None) if isinstance(outcome, RenderFailed) else outcome
+    finally:
+        outcomes.close()  # type: ignore[attr-defined]
 
 
 def _rendered_term(parsed: ParsedTerm, position: int, seen: set[str]) -> RenderedTerm:

@@ -4,15 +4,12 @@ import difflib
 import functools
 import hashlib
 import logging
-import multiprocessing
 import os
 import posixpath
 import re
 import tempfile
-import threading
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -539,11 +536,8 @@ def _render_job(raw: bytes, fallback_title: str) -> RenderOutcome:
     return next(_renders([(raw, fallback_title)]))
 
 
-def _render_chunk(jobs: list[tuple[bytes, str]]) -> list[RenderOutcome]:
-    return list(_renders_sequential(jobs))
-
-
 def _renders_sequential(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome]:
+    """One bounded render child for `jobs`, forked now."""
     return guide_files_render(
         jobs,
         words_per_minute=settings.READING_WORDS_PER_MINUTE,
@@ -552,28 +546,33 @@ def _renders_sequential(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome
 
 
 def _renders(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome]:
-    """Render files in order, on every CPU when there is enough to render: rendering is pure
-    and CPU-bound, while the database writes of earlier files go on in this process. Forked
-    workers never touch the database connection and leave through os._exit."""
+    """Render files in order, on every idle CPU when there is enough to render: rendering is
+    pure and CPU-bound, and each worker (a bounded render child, see `guide_files_render`)
+    renders ahead while this process writes the results it has to the database."""
     # Only idle CPUs help: on a busy machine more processes just repeat per-process start-up
     # work (Pygments lexers, parser set-up) for the same share of CPU.
     idle = len(os.sched_getaffinity(0)) - int(os.getloadavg()[0])
     workers = min(idle, 4, len(jobs))
-    if (
-        workers < 2
-        or sum(len(raw) for raw, _ in jobs) < PARALLEL_RENDER_MIN_BYTES
-        # Forking a threaded process (a gunicorn gthread worker) can deadlock the child.
-        or threading.active_count() > 1
-    ):
+    if workers < 2 or sum(len(raw) for raw, _ in jobs) < PARALLEL_RENDER_MIN_BYTES:
         yield from _renders_sequential(jobs)
         return
-    # Contiguous chunks, one per worker: each worker's render child warms up once.
-    size = -(-len(jobs) // workers)
-    chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for outcomes in pool.map(_render_chunk, chunks):
-            yield from outcomes
+    # Each file goes to the worker with the fewest bytes so far: taken in order, the workers
+    # move through the repository side by side, so the results come in about as they are used.
+    assigned = [0] * workers
+    shares: list[list[tuple[bytes, str]]] = [[] for _ in range(workers)]
+    owner = []
+    for job in jobs:
+        worker = assigned.index(min(assigned))
+        assigned[worker] += len(job[0])
+        shares[worker].append(job)
+        owner.append(worker)
+    streams = [_renders_sequential(share) for share in shares]
+    try:
+        for worker in owner:
+            yield next(streams[worker])
+    finally:
+        for stream in streams:
+            stream.close()  # type: ignore[attr-defined]
 
 
 def _translations_link(
