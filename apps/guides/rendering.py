@@ -158,12 +158,20 @@ def fence_ranges(lines: list[str]) -> list[tuple[int, int]]:
     fence = ""
     for number, line in enumerate(lines):
         if open_at is None:
+            # Most lines open nothing: only one that starts (after blanks) with ``` or ~~~
+            # needs the regular expression.
+            if not line.lstrip().startswith(("```", "~~~")):
+                continue
             match = FENCE_OPEN.match(line)
             if match and not (match["fence"][0] == "`" and "`" in match["info"]):
                 open_at, fence = number, match["fence"]
         else:
             stripped = line.strip()
-            if stripped and set(stripped) == {fence[0]} and len(stripped) >= len(fence):
+            if (
+                stripped.startswith(fence[0])
+                and set(stripped) == {fence[0]}
+                and len(stripped) >= len(fence)
+            ):
                 ranges.append((open_at, number))
                 open_at = None
     if open_at is not None:
