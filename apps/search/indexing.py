@@ -5,6 +5,7 @@ the index-building migration share it. The text kept is what a reader sees as pr
 blocks, diagram source, heading permalinks and markup never reach the index or a snippet.
 """
 
+import functools
 import html as html_lib
 import re
 import unicodedata
@@ -232,7 +233,7 @@ class EntryRow:
     body: str
     position: int
 
-    @property
+    @functools.cached_property  # the vocabulary and the stored row both use it
     def keywords(self) -> str:
         return camel_case_parts(f"{self.title} {self.body}")
 
