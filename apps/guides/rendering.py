@@ -12,6 +12,7 @@ import re
 import threading
 import unicodedata
 import xml.etree.ElementTree as etree
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,10 @@ class RenderedGuide:
     reading_minutes: int
     content_hash: str
     warnings: list[str] = field(default_factory=list)
+    # The HTML (not yet sanitised) of each glossary field, rendered for the glossary here: the
+    # flashcards render the same fields again in the importing process, which is handed these
+    # (`inline_remember`) instead of rendering them a second time.
+    inline_fields: dict[str, str] = field(default_factory=dict)
 
 
 FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
@@ -422,11 +427,52 @@ _inline_state = threading.local()
 _INLINE_MARKUP = re.compile(r"[\\`*_\[\]<>&!#|~{}\n\t]|^\s|\s$|^\d+[.)](?:\s|$)|^[-+=]")
 
 
-@functools.lru_cache(maxsize=16384)
+class _RecentlyUsed:
+    """A map that keeps its `size` most recently used entries, safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: str) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+_inline_cache = _RecentlyUsed(16384)
+
+
 def _inline(md_text: str) -> str:
     """Render one glossary field (inline Markdown) to HTML without the wrapping paragraph.
 
-    Cached: the flashcards render the same fields again right after the import."""
+    Cached: the flashcards render the same fields again right after the import (in the
+    importing process, which `inline_remember` gives what its render child computed)."""
+    cached = _inline_cache.get(md_text)
+    if cached is None:
+        cached = _inline_render(md_text)
+        _inline_cache.put(md_text, cached)
+    return cached
+
+
+def inline_remember(fields: dict[str, str]) -> None:
+    """Take the rendered glossary fields of a `RenderedGuide` (its `inline_fields`, computed by
+    `_inline` in the render child) into this process's cache."""
+    for md_text, rendered in fields.items():
+        _inline_cache.put(md_text, rendered)
+
+
+def _inline_render(md_text: str) -> str:
     if not _INLINE_MARKUP.search(md_text):
         return md_text
     # Fields are one line (the glossary parser joins them); a newline could only start a block.
@@ -689,6 +735,12 @@ def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220
         reading_minutes=max(1, math.ceil(words / words_per_minute)),
         content_hash=hashlib.sha256(f"{RENDERER_VERSION}\n{text}".encode()).hexdigest(),
         warnings=warnings,
+        inline_fields={
+            md_text: _inline(md_text)
+            for term in terms
+            for md_text in (term.description, term.use_when, term.like)
+            if md_text
+        },
     )
 
 

@@ -58,6 +58,7 @@ from apps.guides.rendering import (
     decode_guide,
     guide_files_render,
     humanize_filename,
+    inline_remember,
     normalize_task_text,
     render_guide,
 )
@@ -491,6 +492,7 @@ def _guide_import_one(
     if rendered is None:
         result.reason = error
         return result
+    inline_remember(rendered.inline_fields)
     result.rendered = True
     result.sections = len(rendered.sections)
     result.glossary_terms = len(rendered.terms)
