@@ -193,7 +193,9 @@ def guides_import(
 
     try:
         with transaction.atomic():
+            checked_at_once = _foreign_keys_checked_at_once()
             _repository_import(layout=layout, report=report)
+            _constraints_set(checked_at_once, "DEFERRED")  # as they were (a rollback does too)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -222,6 +224,31 @@ def guides_import(
             ),
         )
     return report
+
+
+def _foreign_keys_checked_at_once() -> list[str]:
+    """Make the foreign keys that point at the library's rows (Django creates them deferred)
+    checked at the end of each statement for the rest of this transaction. Deferred, every row
+    an import inserts (a search word, a card) queued a check that ran at the commit, after all
+    the rendering: 77,000 such rows took 0.41 s to insert and 0.19 s to commit, checked at once
+    0.52 s in all (psql, system PostgreSQL 15). The content-generation trigger stays deferred."""
+    library = [model._meta.db_table for model in (Track, Guide, Section, GlossaryTerm, TaskItem)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable "
+            "AND condeferred AND confrelid = ANY(%s::regclass[]) ORDER BY conname",
+            [library],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    _constraints_set(names, "IMMEDIATE")
+    return names
+
+
+def _constraints_set(names: list[str], mode: str) -> None:
+    if names:
+        with connection.cursor() as cursor:
+            quoted = ", ".join(connection.ops.quote_name(name) for name in names)
+            cursor.execute(f"SET CONSTRAINTS {quoted} {mode}")
 
 
 def _repository_import(*, layout: Layout, report: ImportReport) -> None:
