@@ -1,7 +1,8 @@
 """Importing a repository vs `mkdocs build` with Material of the same files, in one run.
 
 For learn-resources and a large repository (30 files of about 130 KB made from the corpus):
-- cold import (empty library) as a process, `manage.py import_guides`-style, against
+- cold import (a library without this repository: removed by a process of its own, untimed)
+  as a process, `manage.py import_guides`-style, against
   `mkdocs build` as a process: both include their interpreter start-up; best of 3, alternated;
 - re-import of the unchanged repository, timed inside the process (what the importer costs);
 - peak memory (max RSS) of the import process.
@@ -144,7 +145,8 @@ def child_run(path: Path, mode: str, env: dict[str, str]) -> tuple[float, dict]:
 
 
 def child(mode: str, path: Path) -> None:
-    """In the import process: empty the library of this repository (cold), then import."""
+    """In the import process: import (mode "cold" or "again"); or, in a process of its own
+    before a cold import (mode "clean"), remove this repository from the library."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
     import django
 
@@ -177,14 +179,17 @@ def child(mode: str, path: Path) -> None:
     timed(apps.search.receivers, "search_index_guide", "search_index")
     timed(apps.flashcards.receivers, "cards_sync_for_guide", "cards")
 
+    label = path.name
+    if mode == "clean":
+        # Not part of the import: a cold import starts from a library without this repository.
+        Guide.objects.filter(source_path__startswith=f"{label}/").delete()
+        Track.objects.filter(Q(source_path=label) | Q(source_path__startswith=f"{label}/")).delete()
+        print(json.dumps({}))
+        return
     startup_cpu = time.process_time()  # interpreter, Django set-up, the importer's modules
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = psutil.Process(cursor.fetchone()[0])
-    label = path.name
-    if mode == "cold":
-        Guide.objects.filter(source_path__startswith=f"{label}/").delete()
-        Track.objects.filter(Q(source_path=label) | Q(source_path__startswith=f"{label}/")).delete()
     pg_before = sum(backend.cpu_times()[:2])
     import_started = time.process_time()
     render_before = children_cpu()
@@ -235,6 +240,7 @@ def measure(name: str, path: Path, mkdocs: Path, env: dict[str, str]) -> None:
             wall, cpu = mkdocs_build(mkdocs, path, Path(scratch))
             builds.append(wall)
             build_cpu.append(cpu)
+            child_run(path, "clean", env)
             wall, data = child_run(path, "cold", env)
             imports.append(wall)
             inside.append(data["seconds"])

@@ -21,6 +21,7 @@ of guide source shares.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pickle
 import re
@@ -358,12 +359,38 @@ def run_each_with_time_limit[T](
 
     One forked child runs the calls one after another, so what a call warms up (imported
     modules, lexers, caches) serves the next ones: a fork per call repeated that work and cost
-    more than the rendering itself. Each call still has its own `seconds`, counted from the
-    moment the child could start it (the previous result read); a call that runs out of time, or
-    kills its child, fails alone, and a new child takes the calls after it."""
+    more than the rendering itself. The child is forked before this returns, so several of these
+    iterators render side by side, and it runs ahead of the caller by what the pipe holds
+    (`RUN_AHEAD_BYTES`): a caller that writes each result to a database meanwhile does not keep
+    it waiting. Each call still has its own `seconds`, counted from the moment the caller asks for
+    its result (it may have started earlier, while the caller was busy with the previous one: a
+    caller slow to ask, say one reading several of these in turn, never makes a call fail); a
+    call that runs out of time, or kills its child, fails alone, and a new child takes the calls
+    after it. Closing the iterator early kills the child."""
+    stream = _each_with_time_limit(function, calls, seconds=seconds)
+    next(stream)  # runs up to the first fork
+    return stream  # type: ignore[return-value]
+
+
+# What a child may write before the caller reads it (a pipe holds 64 KiB by default; the pickled
+# render of a 130 KB guide is about 600 KB). Linux caps it at /proc/sys/fs/pipe-max-size.
+RUN_AHEAD_BYTES = 1 << 20
+
+
+def _each_with_time_limit[T](
+    function: Callable[..., T], calls: Sequence[tuple], *, seconds: float
+) -> Iterator[T | RenderFailed | None]:
+    """The generator behind `run_each_with_time_limit`: yields None once its first child is
+    forked (inside the try, so that closing it then still reaps the child), then the outcomes."""
     start = 0
+    primed = False
+    if not calls:
+        yield None
+        return
     while start < len(calls):
         read_end, write_end = os.pipe()
+        with contextlib.suppress(OSError):  # a smaller pipe only means less running ahead
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, RUN_AHEAD_BYTES)
         pid = _fork()
         if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
             os.close(read_end)
@@ -378,10 +405,13 @@ def run_each_with_time_limit[T](
                 os._exit(code)
         os.close(write_end)
         failed: RenderFailed | None = None
-        # The child starts a call as soon as the previous result is read (or it is forked); a
-        # result already waiting in the pipe is taken even when the caller was slow to ask.
-        deadline = time.monotonic() + seconds
         try:
+            if not primed:
+                primed = True
+                yield None
+            # The child starts a call as soon as the previous result is written; a result
+            # already waiting in the pipe is taken whenever the caller asks.
+            deadline = time.monotonic() + seconds
             while start < len(calls):
                 if not _read_until(read_end, deadline):
                     failed = RenderFailed(
@@ -395,10 +425,10 @@ def run_each_with_time_limit[T](
                 if not payload:
                     failed = RenderFailed("the renderer stopped without a result (out of memory?)")
                     break
-                deadline = time.monotonic() + seconds
                 result = pickle.loads(payload)  # noqa: S301 - written by our own child process
                 start += 1
                 yield result[1] if result[0] == "ok" else RenderFailed(result[1])
+                deadline = time.monotonic() + seconds
         finally:
             os.close(read_end)
             _kill_and_reap(pid, kill=start < len(calls))

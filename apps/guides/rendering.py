@@ -12,6 +12,7 @@ import re
 import threading
 import unicodedata
 import xml.etree.ElementTree as etree
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +93,10 @@ class RenderedGuide:
     reading_minutes: int
     content_hash: str
     warnings: list[str] = field(default_factory=list)
+    # The HTML (not yet sanitised) of each glossary field, rendered for the glossary here: the
+    # flashcards render the same fields again in the importing process, which is handed these
+    # (`inline_remember`) instead of rendering them a second time.
+    inline_fields: dict[str, str] = field(default_factory=dict)
 
 
 class _HeadingLine:
@@ -328,6 +333,19 @@ def _mermaid_fence(source: str, language: str, css_class: str, options: Any, md:
     return f'<pre class="mermaid">{html.escape(strip_mermaid_config(source))}</pre>'
 
 
+_guide_state = threading.local()
+
+
+def _guide_markdown() -> markdown.Markdown:
+    """This thread's guide parser, reset for a new document. Building one (sixteen extensions)
+    cost 3 ms a guide; reset() is Python-Markdown's way to reuse it: every extension with
+    per-document state registers a reset, and the task collector starts over in its run."""
+    md = getattr(_guide_state, "md", None)
+    if md is None:
+        md = _guide_state.md = _markdown()
+    return md.reset()
+
+
 def _markdown() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=[
@@ -373,11 +391,52 @@ _inline_state = threading.local()
 _INLINE_MARKUP = re.compile(r"[\\`*_\[\]<>&!#|~{}\n\t]|^\s|\s$|^\d+[.)](?:\s|$)|^[-+=]")
 
 
-@functools.lru_cache(maxsize=16384)
+class _RecentlyUsed:
+    """A map that keeps its `size` most recently used entries, safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: str) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+_inline_cache = _RecentlyUsed(16384)
+
+
 def _inline(md_text: str) -> str:
     """Render one glossary field (inline Markdown) to HTML without the wrapping paragraph.
 
-    Cached: the flashcards render the same fields again right after the import."""
+    Cached: the flashcards render the same fields again right after the import (in the
+    importing process, which `inline_remember` gives what its render child computed)."""
+    cached = _inline_cache.get(md_text)
+    if cached is None:
+        cached = _inline_render(md_text)
+        _inline_cache.put(md_text, cached)
+    return cached
+
+
+def inline_remember(fields: dict[str, str]) -> None:
+    """Take the rendered glossary fields of a `RenderedGuide` (its `inline_fields`, computed by
+    `_inline` in the render child) into this process's cache."""
+    for md_text, rendered in fields.items():
+        _inline_cache.put(md_text, rendered)
+
+
+def _inline_render(md_text: str) -> str:
     if not _INLINE_MARKUP.search(md_text):
         return md_text
     # Fields are one line (the glossary parser joins them); a newline could only start a block.
@@ -555,7 +614,7 @@ def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220
         if number not in in_fence and "](#glossary)" in line.casefold():
             lines[number] = GLOSSARY_LINK.sub(link, line)
 
-    md = _markdown()
+    md = _guide_markdown()
     body = md.convert(neutralize_markdown("\n".join(lines)))
     for index, rendered_terms in enumerate(block_terms):
         if index in inline_blocks:
@@ -640,6 +699,12 @@ def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220
         reading_minutes=max(1, math.ceil(words / words_per_minute)),
         content_hash=hashlib.sha256(f"{RENDERER_VERSION}\n{text}".encode()).hexdigest(),
         warnings=warnings,
+        inline_fields={
+            md_text: _inline(md_text)
+            for term in terms
+            for md_text in (term.description, term.use_when, term.like)
+            if md_text
+        },
     )
 
 
@@ -691,12 +756,20 @@ def guide_files_render(
     time_limit: float | None = None,
 ) -> Iterator[FileRender]:
     """Decode and render each (raw bytes, fallback title), in order, each bounded like
-    `render_guide`, in one child process for the lot (see `run_each_with_time_limit`)."""
+    `render_guide`, in one child process for the lot (see `run_each_with_time_limit`), which
+    starts rendering before this returns."""
     if time_limit is None:
         time_limit = settings.GUIDE_RENDER_SECONDS
     calls = [(raw, title, words_per_minute, max_bytes) for raw, title in files]
-    for outcome in run_each_with_time_limit(_file_render, calls, seconds=time_limit):
-        yield (str(outcome), "", None) if isinstance(outcome, RenderFailed) else outcome
+    return _file_outcomes(run_each_with_time_limit(_file_render, calls, seconds=time_limit))
+
+
+def _file_outcomes(outcomes: Iterator["FileRender | RenderFailed"]) -> Iterator[FileRender]:
+    try:
+        for outcome in outcomes:
+            yield (str(outcome), "", None) if isinstance(outcome, RenderFailed) else outcome
+    finally:
+        outcomes.close()  # type: ignore[attr-defined]
 
 
 def _rendered_term(parsed: ParsedTerm, position: int, seen: set[str]) -> RenderedTerm:

@@ -5,6 +5,7 @@ the index-building migration share it. The text kept is what a reader sees as pr
 blocks, diagram source, heading permalinks and markup never reach the index or a snippet.
 """
 
+import functools
 import html as html_lib
 import re
 import unicodedata
@@ -119,13 +120,26 @@ _UNUSUAL = re.compile(r"<[!?](?!--)|<[a-z][^>]*/>|<[a-z][^>]*'")
 
 
 def _feed_serialised(parser: _SectionParser, html: str) -> None:
-    """`parser.feed(html)` for nh3's serialisation (see `_TAG`), calling the same handlers."""
+    """`parser.feed(html)` for nh3's serialisation (see `_TAG`), calling the same handlers.
+
+    An element the parser skips (a code block, a diagram, a permalink) is passed over up to its
+    own end tag without calling a handler for what it holds (the parser would ignore all of it:
+    the serialisation is balanced): code blocks are most of a guide's tags, one per token."""
     position = 0
+    skipping, depth = "", 0
     for match in _TAG.finditer(html):
+        tag = match[2]
+        if skipping:
+            if tag == skipping:
+                depth += -1 if match[1] else 1
+                if not depth:
+                    skipping = ""
+                    parser.handle_endtag(tag)
+                    position = match.end()
+            continue
         if match.start() > position:
             parser.handle_data(html_lib.unescape(html[position : match.start()]))
         position = match.end()
-        tag = match[2]
         if tag is None:
             continue  # a comment
         if match[1]:
@@ -135,7 +149,10 @@ def _feed_serialised(parser: _SectionParser, html: str) -> None:
                 (name, html_lib.unescape(value) if value is not None else None)
                 for name, value in ((a[1], a[2]) for a in _ATTRIBUTE.finditer(match[3]))
             ]
+            was_skipping = bool(parser.skip_stack)
             parser.handle_starttag(tag, attrs)
+            if not was_skipping and parser.skip_stack:
+                skipping, depth = tag, 1
     if position < len(html):
         parser.handle_data(html_lib.unescape(html[position:]))
 
@@ -216,7 +233,7 @@ class EntryRow:
     body: str
     position: int
 
-    @property
+    @functools.cached_property  # the vocabulary and the stored row both use it
     def keywords(self) -> str:
         return camel_case_parts(f"{self.title} {self.body}")
 

@@ -1,8 +1,8 @@
 from django.dispatch import receiver
 
 from apps.guides.models import Guide
-from apps.guides.signals import guide_terms_synced
-from apps.search.services import search_index_guide
+from apps.guides.signals import guide_terms_synced, guides_imported
+from apps.search.services import search_index_flush, search_index_guide
 
 
 @receiver(guide_terms_synced, sender=Guide)
@@ -10,3 +10,8 @@ def _index_follows_import(sender: type[Guide], *, guide: Guide, **kwargs: object
     # Sent inside the import transaction after the guide's HTML and terms are written: the
     # index changes with the guide, or not at all.
     search_index_guide(guide=guide)
+
+
+@receiver(guides_imported, sender=Guide)
+def _index_flushed_after_import(sender: type[Guide], **kwargs: object) -> None:
+    search_index_flush()

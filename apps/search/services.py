@@ -1,14 +1,15 @@
 """Writes of the search index: one guide's entries and vocabulary, replaced together."""
 
+import logging
 from typing import Any
 
-from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
-from django.db.models import Value
+from django.db import DatabaseError, connection, transaction
 
 from apps.guides.models import GlossaryTerm, Guide
 from apps.search.indexing import EntryRow, TermText, guide_rows
-from apps.search.models import TEXT_SEARCH_CONFIG, SearchEntry, SearchWord
+from apps.search.models import ENTRY_VECTOR_INDEX, TEXT_SEARCH_CONFIG, SearchEntry, SearchWord
+
+logger = logging.getLogger(__name__)
 
 
 def search_index_write(
@@ -28,13 +29,6 @@ def search_index_write(
         entry_model.objects.filter(guide_id=guide_id).delete()
         word_model.objects.filter(guide_id=guide_id).delete()
         _entries_insert(entry_model=entry_model, guide_id=guide_id, rows=rows)
-        body_weight = {"guide": "B", "term": "B", "section": "D"}
-        for kind, weight in body_weight.items():
-            entry_model.objects.filter(guide_id=guide_id, kind=kind).update(
-                search_vector=SearchVector("title", weight="A", config=TEXT_SEARCH_CONFIG)
-                + SearchVector("context", "keywords", weight="C", config=TEXT_SEARCH_CONFIG)
-                + SearchVector("body", weight=weight, config=Value(TEXT_SEARCH_CONFIG))
-            )
         _words_insert(word_model=word_model, guide_id=guide_id, words=sorted(words))
     return len(rows)
 
@@ -45,20 +39,49 @@ ENTRY_COLUMNS = (
 )  # fmt: skip
 
 
+# The weight of an entry's body: a guide's summary and a term's definition are about them; a
+# section's text merely mentions what it covers.
+BODY_WEIGHT = {"guide": "B", "term": "B", "section": "D"}
+# What `SearchVector("title", weight="A") + SearchVector("context", "keywords", weight="C") +
+# SearchVector("body", weight=BODY_WEIGHT[kind])` computes, over the inserted values: written
+# with the row, a second version of every row (and its index entries) is never made.
+SEARCH_VECTOR_SQL = (
+    "setweight(to_tsvector(%(config)s::regconfig, COALESCE(title, '')), 'A')"
+    " || setweight(to_tsvector(%(config)s::regconfig, COALESCE(context, '') || ' '"
+    " || COALESCE(keywords, '')), 'C')"
+    " || setweight(to_tsvector(%(config)s::regconfig, COALESCE(body, '')),"
+    ' (CASE kind {weights} END)::"char")'
+)
+
+
 def _entries_insert(*, entry_model: Any, guide_id: int, rows: list[EntryRow]) -> None:
-    """A guide's entries in one statement, one array per column, in order: two headings with
-    one anchor keep the first (ON CONFLICT DO NOTHING)."""
+    """A guide's entries and their search vectors in one statement, one array per column, in
+    order: two headings with one anchor keep the first (ON CONFLICT DO NOTHING)."""
     meta = entry_model._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name, _ in ENTRY_COLUMNS)
-    arrays = ", ".join(f"%s::{kind}[]" for _, kind in ENTRY_COLUMNS)
+    columns = ", ".join(
+        quote(meta.get_field(name).column)
+        for name in (*(n for n, _ in ENTRY_COLUMNS), "search_vector")
+    )
+    arrays = ", ".join(
+        f"%(column{index})s::{kind}[]" for index, (_, kind) in enumerate(ENTRY_COLUMNS)
+    )
     names = ", ".join(name for name, _ in ENTRY_COLUMNS)
+    weights = " ".join(f"WHEN '{kind}' THEN '{weight}'" for kind, weight in BODY_WEIGHT.items())
+    vector = SEARCH_VECTOR_SQL.format(weights=weights)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({quote(meta.get_field('guide').column)}, "  # noqa: S608 - names from _meta
-            f"{columns}) SELECT %s, {names} FROM unnest({arrays}) WITH ORDINALITY "
-            f"AS t({names}, n) ORDER BY n ON CONFLICT DO NOTHING",
-            [guide_id, *([getattr(row, name) for row in rows] for name, _ in ENTRY_COLUMNS)],
+            f"{columns}) SELECT %(guide)s, {names}, {vector} FROM unnest({arrays}) "
+            f"WITH ORDINALITY AS t({names}, n) ORDER BY n ON CONFLICT DO NOTHING",
+            {
+                "guide": guide_id,
+                "config": TEXT_SEARCH_CONFIG,
+                **{
+                    f"column{index}": [getattr(row, name) for row in rows]
+                    for index, (name, _) in enumerate(ENTRY_COLUMNS)
+                },
+            },
         )
 
 
@@ -96,3 +119,14 @@ def search_index_rebuild() -> int:
     for guide in Guide.objects.filter(is_archived=False).iterator(chunk_size=20):
         total += search_index_guide(guide=guide)
     return total
+
+
+def search_index_flush() -> None:
+    """Move the entries waiting in the GIN index's pending list into the index, in one sorted
+    pass (see SearchEntry's index). A database role that does not own the index may not do it;
+    then autovacuum does, and searches meanwhile scan the pending list too."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [ENTRY_VECTOR_INDEX])
+    except DatabaseError as error:
+        logger.info("search index pending list left to autovacuum: %s", error)

@@ -1,7 +1,7 @@
 """The anonymous page cache: what it serves, to whom, and how content changes reach it."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -141,3 +141,20 @@ def test_an_unknown_host_is_refused_even_when_the_page_is_cached(client, cached,
     client.get(url)
     assert client.get(url).headers.get("X-Page-Cache") == "hit"
     assert client.get(url, headers={"Host": "evil.example.com"}).status_code == 400
+
+
+def test_a_change_undone_by_a_savepoint_still_lets_a_later_change_count(library):
+    # Only a transaction's first changed row queues the bump: when that row's savepoint rolls
+    # back, the next change queues it again, and a transaction left with no change bumps nothing.
+    before = _generation()
+    with transaction.atomic(), transaction.atomic():
+        Guide.objects.filter(slug="queues").update(title="Undone")
+        transaction.set_rollback(True)
+    assert _generation() == before
+    with transaction.atomic():
+        with transaction.atomic():
+            Guide.objects.filter(slug="queues").update(title="Undone")
+            transaction.set_rollback(True)
+        Guide.objects.filter(slug="queues").update(title="Kept")
+        Guide.objects.filter(slug="queues").update(title="Kept again")
+    assert _generation() == before + 1

@@ -260,16 +260,16 @@ def test_parallel_render_gives_the_same_guides(guide_repo, monkeypatch):
     monkeypatch.setattr(services, "PARALLEL_RENDER_MIN_BYTES", 0)
     monkeypatch.setattr(services.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     monkeypatch.setattr(services.os, "sched_getaffinity", lambda pid: {0, 1})
-    pools = []
+    shares = []
+    sequential = services._renders_sequential
 
-    class CountingPool(services.ProcessPoolExecutor):
-        def __init__(self, *args, **kwargs):
-            pools.append(kwargs["max_workers"])
-            super().__init__(*args, **kwargs)
+    def counting(jobs):
+        shares.append(len(jobs))
+        return sequential(jobs)
 
-    monkeypatch.setattr(services, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(services, "_renders_sequential", counting)
     report = guides_import(path=guide_repo(files))
-    assert pools == [2]  # rendered by two forked workers
+    assert sorted(shares) == [2, 3]  # rendered by two render children side by side
     found = results(report)
     assert found["bad.md"].reason == "file is empty"
     assert [found[f"g{n}.md"].task_items for n in range(4)] == [1, 1, 1, 1]

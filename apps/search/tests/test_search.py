@@ -4,6 +4,7 @@ empty results, notes for their owner only, and bad input answered quickly."""
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from apps.accounts.models import User
@@ -11,7 +12,7 @@ from apps.accounts.tests.factories import UserFactory
 from apps.guides.models import Guide
 from apps.guides.services import guides_import
 from apps.notes.services import note_create
-from apps.search.models import SearchEntry, SearchWord
+from apps.search.models import ENTRY_VECTOR_INDEX, SearchEntry, SearchWord
 from apps.search.selectors import edit_distance, query_words, search
 
 pytestmark = pytest.mark.django_db
@@ -290,3 +291,10 @@ def test_accents_do_not_matter(library):
         page = search(query=query)
         assert page.hits and page.hits[0].url == "/guides/streams/#cafe-ordering", query
         assert "\u27e6café\u27e7" in page.hits[0].snippet.casefold()
+
+
+def test_an_import_leaves_no_entries_waiting_outside_the_index(library):
+    # The import moves its rows from the GIN pending list into the index in one pass at its end.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [ENTRY_VECTOR_INDEX])
+        assert cursor.fetchone()[0] == 0
