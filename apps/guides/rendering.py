@@ -511,18 +511,73 @@ def _link_target(text: str, lookup: dict[str, str]) -> str | None:
 
 
 def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220) -> RenderedGuide:
-    """Render normalised guide text. Raises GuideError for structural problems."""
+    """Render normalised guide text. Raises GuideError for structural problems.
+
+    Each step below is a function of its own; the source lines are edited in place (the title
+    and glossary blocks taken out, glossary links resolved) before Markdown sees them."""
     warnings: list[str] = []
+    lines, in_fence = _source_lines(text, warnings)
+    title = _title_taken(lines, in_fence, fallback_title=fallback_title, warnings=warnings)
+    glossaries = _glossaries_placed(lines, in_fence)
+    _glossary_links_resolved(lines, glossaries.terms)
+    md, body = _converted(lines)
+    body = _glossaries_inserted(body, glossaries)
+    collector: _TaskCollector = md.treeprocessors["portal-tasks"]  # type: ignore[assignment]
+    body = _sanitized_with_task_markers(body, collector.tasks)
+    toc = _content_toc(md.toc_tokens)
+    intro, sections = _sections(body, toc)
+    summary_html = _summary(intro, sections)
+    words = len(_plain_text(body).split())
+    return RenderedGuide(
+        title=title[:300],
+        summary_html=summary_html,
+        summary_text=_plain_text(summary_html),
+        body_html=body,
+        toc=_toc_entries(toc),
+        sections=sections,
+        tasks=_rendered_tasks(collector.tasks, sections),
+        terms=glossaries.terms,
+        diagrams=body.count('<pre class="mermaid">'),
+        word_count=words,
+        reading_minutes=max(1, math.ceil(words / words_per_minute)),
+        content_hash=hashlib.sha256(f"{RENDERER_VERSION}\n{text}".encode()).hexdigest(),
+        warnings=warnings,
+        inline_fields=_inline_fields(glossaries.terms),
+    )
+
+
+def _source_lines(text: str, warnings: list[str]) -> tuple[list[str], set[int]]:
+    """The pre-pass: fences repaired or refused first (everything after relies on knowing what
+    is code), Mermaid checked, lists re-indented the way Python-Markdown needs; returns the
+    lines and the numbers of those inside fenced code."""
     lines = text.split("\n")
     fences = _fences_or_repair(lines, warnings)
     warnings.extend(mermaid_warnings(lines, fences))
     lines = normalize_lists(lines, fences)
-    fences = fence_ranges(lines)
+    return lines, _fenced_lines(fence_ranges(lines))
+
+
+def _fenced_lines(fences: list[tuple[int, int]]) -> set[int]:
     in_fence: set[int] = set()
     for start, end in fences:
         in_fence.update(range(start, end + 1))
+    return in_fence
 
-    title = ""
+
+def _title_taken(
+    lines: list[str], in_fence: set[int], *, fallback_title: str, warnings: list[str]
+) -> str:
+    """The guide's name, taken out of the body so the page does not show it twice: the first
+    H1, else a short first line standing alone, else the file's name (with a warning)."""
+    title = _h1_title(lines, in_fence, fallback_title=fallback_title, warnings=warnings)
+    if not title:
+        title = _first_line_title(lines, in_fence, fallback_title=fallback_title, warnings=warnings)
+    return title
+
+
+def _h1_title(
+    lines: list[str], in_fence: set[int], *, fallback_title: str, warnings: list[str]
+) -> str:
     for number, line in enumerate(lines):
         if number in in_fence:
             continue
@@ -531,32 +586,47 @@ def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220
             heading = _plain_text(_inline(strip_attribute_list(h1[1])))
             if heading.casefold().strip(" :") in (*SUMMARY_TITLES, "table of contents"):
                 # "# Executive Summary" opens some guides: a section, not the guide's name.
-                title = fallback_title
-                warnings.append(f"first H1 is {heading!r}: titled {title!r} after the file name")
-            else:
-                title = heading
-                lines[number] = ""
-            break
-    if not title:
-        first = next((n for n, line in enumerate(lines) if line.strip()), None)
-        candidate = lines[first].strip() if first is not None else ""
-        if (
-            first is not None
-            and first not in in_fence
-            and len(candidate) <= 150
-            and not LIST_ITEM.match(candidate)
-            and not candidate.startswith(("#", "|", ">", "!", "<", "`", "~"))
-            and (first + 1 == len(lines) or not lines[first + 1].strip())
-        ):
-            title = _plain_text(_inline(candidate))
-            lines[first] = ""
-            warnings.append(f"no H1 heading: used the first line {title!r} as the title")
-        else:
-            title = fallback_title
-            warnings.append(f"no H1 heading: titled {title!r} after the file name")
+                warnings.append(
+                    f"first H1 is {heading!r}: titled {fallback_title!r} after the file name"
+                )
+                return fallback_title
+            lines[number] = ""
+            return heading
+    return ""
 
-    # Glossaries: parse terms from the source, then swap each block's body for a placeholder that
-    # becomes a uniform definition list, so every term has an anchor whatever format it used.
+
+def _first_line_title(
+    lines: list[str], in_fence: set[int], *, fallback_title: str, warnings: list[str]
+) -> str:
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    candidate = lines[first].strip() if first is not None else ""
+    if (
+        first is not None
+        and first not in in_fence
+        and len(candidate) <= 150
+        and not LIST_ITEM.match(candidate)
+        and not candidate.startswith(("#", "|", ">", "!", "<", "`", "~"))
+        and (first + 1 == len(lines) or not lines[first + 1].strip())
+    ):
+        title = _plain_text(_inline(candidate))
+        lines[first] = ""
+        warnings.append(f"no H1 heading: used the first line {title!r} as the title")
+        return title
+    warnings.append(f"no H1 heading: titled {fallback_title!r} after the file name")
+    return fallback_title
+
+
+@dataclass
+class _Glossaries:
+    terms: list[RenderedTerm]  # every term of the guide, in order
+    block_terms: list[list[RenderedTerm]]  # each glossary block's terms
+    inline_blocks: set[int]  # the blocks kept as written (they hold code or diagrams)
+
+
+def _glossaries_placed(lines: list[str], in_fence: set[int]) -> _Glossaries:
+    """Glossaries: parse terms from the source, then swap each block's body for a placeholder
+    that becomes a uniform definition list, so every term has an anchor whatever format it
+    used."""
     blocks: list[GlossaryBlock] = find_glossaries("\n".join(lines))
     terms: list[RenderedTerm] = []
     seen_anchors: set[str] = set()
@@ -567,42 +637,44 @@ def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220
             rendered_terms.append(_rendered_term(parsed, len(terms), seen_anchors))
             terms.append(rendered_terms[-1])
         block_terms.append(rendered_terms)
-    inline_blocks: set[int] = set()
     term_line = {
         term.anchor: parsed.line - 1
         for block, rendered_terms in zip(blocks, block_terms, strict=True)
         for parsed, term in zip(block.terms, rendered_terms, strict=True)
     }
+    inline_blocks: set[int] = set()
+    # From the last block up, so that the line numbers of the blocks above stay true.
     for index, block in reversed(list(enumerate(blocks))):
-        # Prose sub-sections after the last entry (some glossaries end with "What to learn
-        # next") start at a heading; they stay as written.
-        end = block.end
-        if block.terms:
-            last = block.terms[-1].line  # 1-based: the entry's own line is lines[last - 1]
-            end = next(
-                (
-                    n
-                    for n in range(last, block.end)
-                    if n not in in_fence and HEADING_LINE.match(lines[n])
-                ),
-                block.end,
-            )
+        end = _glossary_end(block, lines, in_fence)
         if any(n in in_fence for n in range(block.start + 1, end)):
             # A "glossary" that also holds diagrams or code is an explanatory chapter: keep it
             # as written and pin each term's anchor where its entry starts.
             inline_blocks.add(index)
             for term in reversed(block_terms[index]):
-                lines[term_line[term.anchor]] = _with_anchor(
-                    lines[term_line[term.anchor]], term.anchor
-                )
+                number = term_line[term.anchor]
+                lines[number] = _with_anchor(lines[number], term.anchor)
             continue
         lines[block.start + 1 : end] = ["", f"PORTALGLOSSARY{index}X", ""]
+    return _Glossaries(terms=terms, block_terms=block_terms, inline_blocks=inline_blocks)
 
+
+def _glossary_end(block: GlossaryBlock, lines: list[str], in_fence: set[int]) -> int:
+    """Where the block's entries end: prose sub-sections after the last entry (some glossaries
+    end with "What to learn next") start at a heading, and they stay as written."""
+    if not block.terms:
+        return block.end
+    last = block.terms[-1].line  # 1-based: the entry's own line is lines[last - 1]
+    return next(
+        (n for n in range(last, block.end) if n not in in_fence and HEADING_LINE.match(lines[n])),
+        block.end,
+    )
+
+
+def _glossary_links_resolved(lines: list[str], terms: list[RenderedTerm]) -> None:
+    """`[cache](#glossary)` points at the term's own entry when the guide defines it (guides
+    link the glossary section; the reader wants the definition). Not in code."""
     lookup = _term_lookup(terms)
-    fences = fence_ranges(lines)
-    in_fence = set()
-    for start, end in fences:
-        in_fence.update(range(start, end + 1))
+    in_fence = _fenced_lines(fence_ranges(lines))
 
     def link(match: re.Match[str]) -> str:
         if match.string.count("`", 0, match.start()) % 2:
@@ -614,98 +686,112 @@ def _render_guide(text: str, *, fallback_title: str, words_per_minute: int = 220
         if number not in in_fence and "](#glossary)" in line.casefold():
             lines[number] = GLOSSARY_LINK.sub(link, line)
 
+
+def _converted(lines: list[str]) -> tuple[markdown.Markdown, str]:
+    """Markdown → HTML, guarded against the inputs that make Python-Markdown slow; the parser
+    is returned for what its extensions collected (headings, tasks)."""
     md = _guide_markdown()
-    body = md.convert(neutralize_markdown("\n".join(lines)))
-    for index, rendered_terms in enumerate(block_terms):
-        if index in inline_blocks:
-            # Definitions for the in-place popover; the anchors live in the text itself.
+    return md, md.convert(neutralize_markdown("\n".join(lines)))
+
+
+def _glossaries_inserted(body: str, glossaries: _Glossaries) -> str:
+    """Each placeholder becomes its block's definition list; a block kept as written gets its
+    definitions appended, hidden, for the in-place popover (the anchors live in the text)."""
+    for index, rendered_terms in enumerate(glossaries.block_terms):
+        if index in glossaries.inline_blocks:
             body += _glossary_html(rendered_terms, id_prefix="def-", extra_class=" glossary--data")
         else:
             body = body.replace(f"<p>PORTALGLOSSARY{index}X</p>", _glossary_html(rendered_terms))
+    return body
 
-    collector: _TaskCollector = md.treeprocessors["portal-tasks"]  # type: ignore[assignment]
+
+def _sanitized_with_task_markers(body: str, tasks: list[dict[str, Any]]) -> str:
+    """Sanitise, then swap each exercise's box for the stored marker each reader's page fills
+    in; a box the collector did not make (typed into the guide as HTML) is dropped."""
     body = sanitize_html(body)
-    keys = {task["key"] for task in collector.tasks}
-    body = TASK_MARKER.sub(lambda m: stored_task_marker(m["key"]) if m["key"] in keys else "", body)
-    diagrams = body.count('<pre class="mermaid">')
+    keys = {task["key"] for task in tasks}
+    return TASK_MARKER.sub(lambda m: stored_task_marker(m["key"]) if m["key"] in keys else "", body)
 
-    for toc_token in _flatten_toc(md.toc_tokens):
-        # The same id the sanitiser gave the heading.
+
+def _content_toc(toc_tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every heading's token, flattened, with the same id the sanitiser gave the heading."""
+    toc = _flatten_toc(toc_tokens)
+    for toc_token in toc:
         toc_token["id"] = content_id(toc_token["id"])
-    h2_tokens = [token for token in _flatten_toc(md.toc_tokens) if token["level"] <= 2]
+    return toc
+
+
+def _sections(body: str, toc: list[dict[str, Any]]) -> tuple[str, list[RenderedSection]]:
+    """The body cut at each H1/H2: the intro before the first, and one section each (what the
+    reading progress and search count in)."""
+    h2_tokens = [token for token in toc if token["level"] <= 2]
     chunks = H2_SPLIT.split(body)
     intro, section_chunks = (chunks[0], chunks[1:]) if chunks else ("", [])
-    sections: list[RenderedSection] = []
-    for position, chunk in enumerate(section_chunks):
-        anchor_match = re.match(r'<h[12] id="([^"]+)"', chunk)
-        anchor = anchor_match.group(1) if anchor_match else f"section-{position + 1}"
-        token = next((t for t in h2_tokens if t["id"] == anchor), None)
-        section_title = _plain_text(token["name"]) if token else _plain_text(chunk.split("</h")[0])
-        section_title = section_title.rstrip("#").strip()
-        sections.append(
-            RenderedSection(
-                anchor=anchor,
-                title=section_title,
-                position=position,
-                html=chunk,
-                text=_plain_text(re.split(r"</h[12]>", chunk, maxsplit=1)[-1]),
-            )
-        )
+    return intro, [
+        _section(chunk, position, h2_tokens) for position, chunk in enumerate(section_chunks)
+    ]
 
-    anchors_by_index = {index + 1: section.anchor for index, section in enumerate(sections)}
-    tasks = []
-    for position, task in enumerate(collector.tasks):
-        parent_key = ""
-        if task["parent_text"]:
-            parent = next(
-                (
-                    t
-                    for t in reversed(collector.tasks[:position])
-                    if t["text"] == task["parent_text"]
-                ),
-                None,
-            )
-            parent_key = parent["key"] if parent else ""
-        tasks.append(
-            RenderedTask(
-                key=task["key"],
-                text=task["text"][:1000],
-                section_anchor=anchors_by_index.get(task["section_index"], ""),
-                parent_key=parent_key,
-                depth=task["depth"],
-                position=position,
-                checked=task["checked"],
-                heading=task["heading"][:200],
-            )
-        )
 
-    summary_html = _summary(intro, sections)
-    words = len(_plain_text(body).split())
-    return RenderedGuide(
-        title=title[:300],
-        summary_html=summary_html,
-        summary_text=_plain_text(summary_html),
-        body_html=body,
-        toc=[
-            {"id": t["id"], "name": _plain_text(t["name"]).rstrip("#").strip(), "level": t["level"]}
-            for t in _flatten_toc(md.toc_tokens)
-            if t["level"] <= 3
-        ],
-        sections=sections,
-        tasks=tasks,
-        terms=terms,
-        diagrams=diagrams,
-        word_count=words,
-        reading_minutes=max(1, math.ceil(words / words_per_minute)),
-        content_hash=hashlib.sha256(f"{RENDERER_VERSION}\n{text}".encode()).hexdigest(),
-        warnings=warnings,
-        inline_fields={
-            md_text: _inline(md_text)
-            for term in terms
-            for md_text in (term.description, term.use_when, term.like)
-            if md_text
-        },
+def _section(chunk: str, position: int, h2_tokens: list[dict[str, Any]]) -> RenderedSection:
+    anchor_match = re.match(r'<h[12] id="([^"]+)"', chunk)
+    anchor = anchor_match.group(1) if anchor_match else f"section-{position + 1}"
+    token = next((t for t in h2_tokens if t["id"] == anchor), None)
+    section_title = _plain_text(token["name"]) if token else _plain_text(chunk.split("</h")[0])
+    return RenderedSection(
+        anchor=anchor,
+        title=section_title.rstrip("#").strip(),
+        position=position,
+        html=chunk,
+        text=_plain_text(re.split(r"</h[12]>", chunk, maxsplit=1)[-1]),
     )
+
+
+def _rendered_tasks(
+    collected: list[dict[str, Any]], sections: list[RenderedSection]
+) -> list[RenderedTask]:
+    """The collector's items with their section and parent resolved (a parent is the nearest
+    earlier item with the parent's text), and their text capped for storage."""
+    anchors_by_index = {index + 1: section.anchor for index, section in enumerate(sections)}
+    return [
+        RenderedTask(
+            key=task["key"],
+            text=task["text"][:1000],
+            section_anchor=anchors_by_index.get(task["section_index"], ""),
+            parent_key=_parent_key(collected, position),
+            depth=task["depth"],
+            position=position,
+            checked=task["checked"],
+            heading=task["heading"][:200],
+        )
+        for position, task in enumerate(collected)
+    ]
+
+
+def _parent_key(collected: list[dict[str, Any]], position: int) -> str:
+    parent_text = collected[position]["parent_text"]
+    if not parent_text:
+        return ""
+    parent = next((t for t in reversed(collected[:position]) if t["text"] == parent_text), None)
+    return parent["key"] if parent else ""
+
+
+def _toc_entries(toc: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The page's table of contents: headings down to H3, as plain text."""
+    return [
+        {"id": t["id"], "name": _plain_text(t["name"]).rstrip("#").strip(), "level": t["level"]}
+        for t in toc
+        if t["level"] <= 3
+    ]
+
+
+def _inline_fields(terms: list[RenderedTerm]) -> dict[str, str]:
+    """Each glossary field's HTML, handed to the importing process (see `inline_remember`)."""
+    return {
+        md_text: _inline(md_text)
+        for term in terms
+        for md_text in (term.description, term.use_when, term.like)
+        if md_text
+    }
 
 
 def render_guide(
