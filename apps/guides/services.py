@@ -143,7 +143,11 @@ def _renderer_fingerprint() -> str:
     file is re-rendered after an upgrade and skipped otherwise."""
     digest = hashlib.sha256(f"{IMPORTER_FORMAT}\n{RENDERER_VERSION}\n".encode())
     for module in (rendering_module, glossary_module, html_module):
-        digest.update(Path(module.__file__ or "").read_bytes())
+        source = Path(module.__file__ or "")
+        # A package (rendering) is every module in it.
+        package = source.name == "__init__.py"
+        for path in sorted(source.parent.glob("*.py")) if package else [source]:
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

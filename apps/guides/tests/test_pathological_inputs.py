@@ -110,7 +110,7 @@ def test_discovery_heading_reads(tmp_path):
 @pytest.mark.django_db
 def test_import_with_pathological_guides_imports_the_good_ones(guide_repo, settings, monkeypatch):
     settings.GUIDE_RENDER_SECONDS = 2
-    real_find = rendering.find_glossaries
+    real_find = rendering.terms.find_glossaries
 
     def find_glossaries_that_recurse(text: str):
         # Stands for any construct the pre-pass does not know: the render fails in the child.
@@ -120,7 +120,7 @@ def test_import_with_pathological_guides_imports_the_good_ones(guide_repo, setti
             raise ValueError("an unexpected bug")
         return real_find(text)
 
-    monkeypatch.setattr(rendering, "find_glossaries", find_glossaries_that_recurse)
+    monkeypatch.setattr(rendering.terms, "find_glossaries", find_glossaries_that_recurse)
     root = guide_repo(
         {
             "a-good.md": GOOD_GUIDE,
