@@ -19,12 +19,16 @@ from django.db.models import Field, Q
 from django.utils import timezone
 
 from apps.core import html as html_module
+from apps.core import markdown_guard as markdown_guard_module
+from apps.core import markdown_lines as markdown_lines_module
 from apps.core.html import sanitize_html
 from apps.core.markdown_guard import neutralize_markdown
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
+from apps.guides import gfm as gfm_module
 from apps.guides import glossary as glossary_module
+from apps.guides import mermaid_lint as mermaid_lint_module
 from apps.guides import rendering as rendering_module
 from apps.guides.discovery import (
     INDEX_NAMES,
@@ -142,7 +146,17 @@ def _renderer_fingerprint() -> str:
     """Changes whenever the code that turns bytes into stored HTML changes, so that an unchanged
     file is re-rendered after an upgrade and skipped otherwise."""
     digest = hashlib.sha256(f"{IMPORTER_FORMAT}\n{RENDERER_VERSION}\n".encode())
-    for module in (rendering_module, glossary_module, html_module):
+    # Every module the bytes pass through on their way to stored HTML and warnings.
+    renderer = (
+        rendering_module,
+        glossary_module,
+        gfm_module,
+        mermaid_lint_module,
+        html_module,
+        markdown_guard_module,
+        markdown_lines_module,
+    )
+    for module in renderer:
         source = Path(module.__file__ or "")
         # A package (rendering) is every module in it.
         package = source.name == "__init__.py"

@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -324,3 +325,45 @@ def test_relative_links_between_guides_point_at_library_pages(guide_repo, client
     # A second import (nothing changed) leaves the links as they are.
     guides_import(path=root)
     assert Guide.objects.get(pk=alpha.pk).body_html == alpha.body_html
+
+
+@pytest.mark.parametrize(
+    "module_name",
+    [
+        "apps.guides.rendering.pipeline",
+        "apps.guides.glossary",
+        "apps.guides.gfm",
+        "apps.guides.mermaid_lint",
+        "apps.core.html",
+        "apps.core.markdown_guard",
+        "apps.core.markdown_lines",
+    ],
+)
+def test_a_change_to_any_renderer_module_re_renders_unchanged_files(
+    module_name, tmp_path, monkeypatch
+):
+    """An upgrade that changes how bytes become HTML must re-render files whose bytes did not
+    change: the fingerprint in each file's source hash covers every module on that path."""
+    import importlib
+
+    from apps.guides import services
+
+    # Computed once per process (an upgrade restarts it): compare fresh computations.
+    services._renderer_fingerprint.cache_clear()
+    before = services._renderer_fingerprint()
+    services._renderer_fingerprint.cache_clear()
+    module = importlib.import_module(module_name)
+    changed = tmp_path / Path(module.__file__).name
+    changed.write_bytes(Path(module.__file__).read_bytes() + b"\n# an upgrade\n")
+    if module_name.startswith("apps.guides.rendering."):
+        # The package is read as a folder: change the copy of the whole folder.
+        folder = tmp_path / "rendering"
+        shutil.copytree(Path(module.__file__).parent, folder)
+        (folder / changed.name).write_bytes(changed.read_bytes())
+        changed = folder / "__init__.py"
+        module = services.rendering_module
+    monkeypatch.setattr(module, "__file__", str(changed))
+    try:
+        assert services._renderer_fingerprint() != before
+    finally:
+        services._renderer_fingerprint.cache_clear()
