@@ -2,7 +2,7 @@
 
 For learn-resources and a large repository (30 files of about 130 KB made from the corpus):
 - cold import (a library without this repository: removed by a process of its own, untimed)
-  as a process, `manage.py import_guides`-style, against
+  as a process running `manage.py import_guides PATH`'s command line, against
   `mkdocs build` as a process: both include their interpreter start-up; best of 3, alternated;
 - re-import of the unchanged repository, timed inside the process (what the importer costs);
 - peak memory (max RSS) of the import process.
@@ -12,6 +12,8 @@ The first run makes var/bench-mkdocs-venv (pip install mkdocs-material) and uses
 in $DATABASE_URL (default postgres://postgres@127.0.0.1:5432/portal_bench), migrated here.
 """
 
+import contextlib
+import io
 import json
 import os
 import platform
@@ -145,20 +147,24 @@ def child_run(path: Path, mode: str, env: dict[str, str]) -> tuple[float, dict]:
 
 
 def child(mode: str, path: Path) -> None:
-    """In the import process: import (mode "cold" or "again"); or, in a process of its own
-    before a cold import (mode "clean"), remove this repository from the library."""
+    """In the import process: import (mode "cold" or "again") as `manage.py import_guides PATH`
+    does, through the same command line; or, in a process of its own before a cold import
+    (mode "clean"), remove this repository from the library."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
+    from portal.devstart import ensure_database_url
+
+    ensure_database_url()  # as manage.py does
     import django
 
     django.setup()
     import psutil
-    from django.db import connection
+    from django.core.management import execute_from_command_line
+    from django.db import connection, connections
     from django.db.models import Q
 
     import apps.flashcards.receivers
     import apps.search.receivers
-    from apps.guides.models import Guide, Track
-    from apps.guides.services import guides_import
+    from apps.guides.models import Guide, ImportRun, Track
 
     # CPU by stage: the receivers that follow each written guide are timed where they are
     # looked up (module globals), the renderer as this process's child.
@@ -191,16 +197,28 @@ def child(mode: str, path: Path) -> None:
         cursor.execute("SELECT pg_backend_pid()")
         backend = psutil.Process(cursor.fetchone()[0])
     pg_before = sum(backend.cpu_times()[:2])
+    # The command closes its connection when it ends: read the backend's CPU just before.
+    pg_after: list[float] = []
+    close_all = connections.close_all
+
+    def close_all_measured() -> None:
+        if backend.is_running():
+            pg_after.append(sum(backend.cpu_times()[:2]))
+        close_all()
+
+    connections.close_all = close_all_measured  # type: ignore[method-assign]
     import_started = time.process_time()
     render_before = children_cpu()
     started = time.perf_counter()
-    report = guides_import(path=path)
+    # The command as a user runs it (its system checks, its report on stdout, its exit code).
+    with contextlib.redirect_stdout(io.StringIO()):
+        execute_from_command_line(["manage.py", "import_guides", str(path)])
     seconds = time.perf_counter() - started
-    pg_cpu = sum(backend.cpu_times()[:2]) - pg_before
+    pg_cpu = pg_after[0] - pg_before
     stages["render"] = children_cpu() - render_before
     stages["writes"] = time.process_time() - import_started
     stages["startup"] = startup_cpu
-    totals = report.as_dict()["totals"]
+    totals = ImportRun.objects.latest("pk").report["totals"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(

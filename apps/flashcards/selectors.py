@@ -14,6 +14,7 @@ from apps.flashcards import scheduling
 from apps.flashcards.models import Card, CardState, ReviewLog
 from apps.flashcards.services import review_settings_get
 from apps.guides.models import GlossaryTerm, Guide, Track, guide_visible_q
+from apps.search.selectors import guides_mentioning
 
 # Topics whose studied cards are, on average, less likely than this to be recalled today.
 FADING_BELOW = 0.8
@@ -413,17 +414,7 @@ def term_detail(
         .select_related("guide")
         .only("anchor", "guide__slug", "guide__title")
     )
-    mentioned_in = list(
-        Guide.objects.visible()
-        .filter(
-            sections__is_archived=False,
-            sections__search_vector=SearchQuery(term.term, config="english", search_type="phrase"),
-        )
-        .exclude(pk=term.guide_id)
-        .annotate(mentions=Count("sections"))
-        .order_by("-mentions", "title")
-        .only("slug", "title")[:8]
-    )
+    mentioned_in = guides_mentioning(phrase=term.term, exclude_guide_id=term.guide_id)
     return {
         "term": term,
         "forward": next((card for card in cards if card.kind == Card.Kind.FORWARD), None),

@@ -144,7 +144,6 @@ class SectionAdmin(ReadOnlyAdmin):
     list_filter = ("is_archived",)
     list_select_related = ("guide",)
     search_fields = ("title", "anchor", "guide__title")
-    exclude = ("search_vector",)
 
 
 @admin.register(GlossaryTerm)

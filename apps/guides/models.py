@@ -142,7 +142,8 @@ class Guide(models.Model):
 
 
 class Section(models.Model):
-    """An H2 section of a guide, with a stable anchor; the unit of search and of "read"."""
+    """An H2 section of a guide, with a stable anchor; the unit of "read". Search has its own
+    entries (apps.search), down to H3."""
 
     guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="sections")
     anchor = models.CharField(max_length=200)
@@ -150,7 +151,6 @@ class Section(models.Model):
     position = models.PositiveIntegerField()
     text = models.TextField(blank=True)
     is_archived = models.BooleanField(default=False)
-    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = GuidePartQuerySet.as_manager()
 
@@ -159,7 +159,6 @@ class Section(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["guide", "anchor"], name="section_unique_anchor"),
         ]
-        indexes = [GinIndex(fields=["search_vector"], name="section_search_idx")]
 
     def __str__(self) -> str:
         return self.title

@@ -729,7 +729,6 @@ def _sections_sync(*, guide: Guide, rendered: RenderedGuide) -> None:
             "position": ("integer", [section.position for section in rendered.sections]),
             "text": ("text", [section.text for section in rendered.sections]),
         },
-        vector=(("A", ["title"]), ("B", ["text"])),
     )
     anchors = [section.anchor[:200] for section in rendered.sections]
     Section.objects.filter(guide=guide).exclude(anchor__in=anchors).update(is_archived=True)
@@ -760,12 +759,13 @@ def _rows_upsert(
     model: type[Section] | type[GlossaryTerm],
     guide: Guide,
     columns: dict[str, tuple[str, list[Any]]],
-    vector: tuple[tuple[str, list[str]], ...],
+    vector: tuple[tuple[str, list[str]], ...] = (),
 ) -> None:
     """Insert or update (on the guide and anchor) a guide's rows, not archived, with their
-    search vector computed in the same statement: what `SearchVector(*fields, weight=w,
-    config="english")` summed over `vector` gives, without writing every row a second time to
-    set it. One array per column, as Django's bulk_create sends them."""
+    search vector (when `vector` names one) computed in the same statement: what
+    `SearchVector(*fields, weight=w, config="english")` summed over `vector` gives, without
+    writing every row a second time to set it. One array per column, as Django's bulk_create
+    sends them."""
     meta = model._meta
     quote = connection.ops.quote_name
     aliases = ", ".join(quote(name) for name in columns)
@@ -776,15 +776,17 @@ def _rows_upsert(
         for weight, fields in vector
     )
     guide_column, anchor_column = (_column(model, name) for name in ("guide", "anchor"))
-    written = [_column(model, name) for name in (*columns, "is_archived", "search_vector")]
+    computed = ["is_archived", *(["search_vector"] if vector else [])]
+    written = [_column(model, name) for name in (*columns, *computed)]
     updates = ", ".join(
         f"{column} = EXCLUDED.{column}" for column in written if column != anchor_column
     )
     arrays = ", ".join(f"%s::{kind}[]" for kind, _values in columns.values())
+    values = ", ".join([aliases, "false", *([vector_sql] if vector else [])])
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({guide_column}, {', '.join(written)}) "  # noqa: S608 - names from _meta
-            f"SELECT %s, {aliases}, false, {vector_sql} "
+            f"SELECT %s, {values} "
             f"FROM unnest({arrays}) WITH ORDINALITY AS t({aliases}, n) ORDER BY n "
             f"ON CONFLICT ({guide_column}, {anchor_column}) DO UPDATE SET {updates}",
             [guide.pk, *(values for _kind, values in columns.values())],

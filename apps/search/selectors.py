@@ -13,13 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
+from django.db.models import Count, F, Func, Value
 from django.urls import reverse
 
 from apps.guides.models import Guide, Track
 from apps.notes.models import Note
 from apps.search.indexing import unaccent
 from apps.search.models import TEXT_SEARCH_CONFIG, SearchEntry, SearchWord
+from apps.search.services import BODY_WEIGHT
 from apps.search.snippets import snippet
 
 MAX_QUERY_CHARS = 200
@@ -32,6 +35,8 @@ KINDS = ("guide", "section", "term", "note")
 KIND_LABELS = {"guide": "Guide", "section": "Section", "term": "Glossary", "note": "Your note"}
 # ts_rank weights for D, C, B, A: title 1.0, summary/definition 0.4, headings above 0.2, text 0.1.
 RANK_WEIGHTS = "{0.1,0.2,0.4,1.0}"
+# A section's heading and prose in its search vector: without the headings above it (C).
+SECTION_PROSE_WEIGHTS = f"{{a,{BODY_WEIGHT['section'].lower()}}}"
 
 
 @dataclass(frozen=True)
@@ -466,3 +471,30 @@ def search(
         page.hits.extend(hits)
     page.partial = bool(page.hits) and (bool(missing) or all(h.partial for h in page.hits))
     return page
+
+
+def guides_mentioning(*, phrase: str, exclude_guide_id: int, limit: int = 8) -> list[Guide]:
+    """The visible guides whose sections (H1-H3, as search returns them) say `phrase` in their
+    heading or prose, most mentions first, each with `mentions` (how many sections). The
+    headings above a section and its keywords are left out: a guide titled with the phrase
+    would otherwise mention it in every section."""
+    query = SearchQuery(phrase, config=TEXT_SEARCH_CONFIG, search_type="phrase")
+    prose = Func(
+        F("search_vector"), Value(SECTION_PROSE_WEIGHTS), function="ts_filter",
+        output_field=SearchVectorField(),
+    )  # fmt: skip
+    counts = (
+        SearchEntry.objects.filter(kind=SearchEntry.Kind.SECTION, guide__in=Guide.objects.visible())
+        .exclude(guide_id=exclude_guide_id)
+        .annotate(prose=prose)
+        .filter(search_vector=query, prose=query)  # the index finds them, the filter decides
+        .values("guide_id", "guide__slug", "guide__title")
+        .annotate(mentions=Count("id"))
+        .order_by("-mentions", "guide__title")[:limit]
+    )
+    found = []
+    for row in counts:
+        guide = Guide(pk=row["guide_id"], slug=row["guide__slug"], title=row["guide__title"])
+        guide.mentions = row["mentions"]  # type: ignore[attr-defined]
+        found.append(guide)
+    return found

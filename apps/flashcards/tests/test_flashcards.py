@@ -540,6 +540,35 @@ def test_term_page_shows_fields_uses_and_card_state(client, learner):
     assert client.get("/glossary/queues/term-nope/").status_code == 404
 
 
+def test_term_page_lists_the_guides_that_mention_it_in_prose(client, guide_repo):
+    guides_import(
+        path=guide_repo(
+            {
+                "queues.md": guide(),
+                "logs.md": "# Logs\n\n## Reading\n\nKeep the dead letters here.\n\n"
+                "### Resuming\n\nStore the offset after each batch.\n\n"
+                "## Writing\n\nA consumer commits its offsets.\n",
+                "code.md": "# Code\n\n## Example\n\n```python\noffset = 3\n```\n\n"
+                '```mermaid\ngraph LR\n  A["offset"] --> B\n```\n',
+                "titled.md": "# Offset tuning\n\n## First\n\nNothing.\n\n## Offset lag\n\nNone.\n",
+                "gone.md": "# Gone\n\n## Old\n\nThe offset was here.\n",
+            }
+        )
+    )
+    Guide.objects.filter(slug="gone").update(is_archived=True)
+    html = client.get("/glossary/queues/term-offset/").content.decode()
+    uses = html.split("Guides that use it")[1]
+    # Every H1-H3 section whose heading or prose says it (stemmed: "offsets" too); not code or
+    # diagrams, not the headings above a section, not archived guides, not the term's own guide.
+    assert 'href="/guides/logs/"' in uses and "mentions it in 2 sections" in uses
+    # "Offset tuning" is above both of its sections; only "Offset lag" is about it.
+    assert 'href="/guides/titled/"' in uses and "mentions it in 1 section<" in uses
+    assert "/guides/code/" not in uses and "/guides/gone/" not in uses
+    assert 'href="/guides/queues/"' not in uses
+    dead = client.get("/glossary/queues/term-dead-letter-queue/").content.decode()
+    assert "Guides that use it" not in dead  # a phrase: "dead letters here" is not it
+
+
 def test_add_from_the_guide_popover(client, learner):
     html = client.get("/guides/queues/").content.decode()
     assert 'id="deck-add-template"' in html and 'name="term_anchor"' in html
