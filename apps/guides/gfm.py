@@ -1,8 +1,8 @@
 """GitHub-flavoured Markdown that Python-Markdown and pymdownx do not read the GitHub way.
 
 Guides are written for GitHub (cmark-gfm). Ordered lists written `1)` and bare URLs are handled
-by pymdownx extensions configured in `rendering.parser._markdown()`; this module adds what no extension
-covers, as one preprocessor that runs before the fenced-code preprocessor:
+by pymdownx extensions configured in `rendering.parser._markdown()`; this module adds what no
+extension covers, as one preprocessor that runs before the fenced-code preprocessor:
 
 - a table or a code fence directly under a line of text (GitHub lets both interrupt a paragraph;
   Python-Markdown needs a blank line before a table, and SuperFences leaves a fence inside the
