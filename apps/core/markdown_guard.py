@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import os
 import pickle
 import re
@@ -280,7 +281,18 @@ def _fork() -> int:
         # Python 3.12 warns about fork() in a process with threads (gunicorn, runserver). The
         # child only computes and writes to a pipe, so no lock held by another thread matters.
         warnings.simplefilter("ignore", DeprecationWarning)
-        return os.fork()
+        # What the child inherits (all of Django) goes to the permanent generation for the
+        # fork, so the child's collections never walk it (nor write to its pages, copying
+        # them); the parent takes it back at once. Python's gc documentation advises this.
+        gc.freeze()
+        try:
+            pid = os.fork()
+        except BaseException:
+            gc.unfreeze()
+            raise
+    if pid:
+        gc.unfreeze()
+    return pid
 
 
 def _read_until(fd: int, deadline: float) -> bool:

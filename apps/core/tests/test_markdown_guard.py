@@ -1,6 +1,7 @@
 """The Markdown guard: linear line parsers, the pre-pass, the time-limited child, Mermaid config
 stripping and content ids. No database: these are pure functions (and one fork)."""
 
+import gc
 import os
 import re
 import time
@@ -140,6 +141,22 @@ def test_one_child_for_many_calls_each_with_its_own_deadline():
 def test_many_calls_share_what_the_first_warmed_up():
     pids = list(run_each_with_time_limit(os.getpid, [()] * 5, seconds=5))
     assert len(set(pids)) == 1 and pids[0] != os.getpid()
+
+
+def _inherited_objects_frozen() -> int:
+    return gc.get_freeze_count()
+
+
+def test_the_child_leaves_what_it_inherits_alone_and_the_parent_collects_as_before():
+    """The render child's collections skip the objects it inherits (frozen for the fork), and
+    the parent takes them back: a parent left frozen would never collect them again."""
+    before = gc.get_freeze_count()  # the interpreter freezes a few hundred objects itself
+    inherited = run_with_time_limit(_inherited_objects_frozen, seconds=5)
+    assert inherited > before + 10_000  # Django, the test session: all frozen in the child
+    assert gc.get_freeze_count() == before
+    each = list(run_each_with_time_limit(_inherited_objects_frozen, [()], seconds=5))
+    assert each[0] > before + 10_000
+    assert gc.get_freeze_count() == before
 
 
 def test_a_caller_that_stops_early_leaves_no_child():
