@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.tests.services_needed import redis_or_skip
 
 pytestmark = pytest.mark.django_db
 
@@ -161,16 +162,7 @@ def test_expired_sessions_are_cleared_on_schedule(ada, settings):
 @pytest.fixture
 def redis_sessions(settings):
     """cached_db sessions in a real Redis, under a key prefix of this test's own."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        message = f"the Redis session tests need Redis at {REDIS_URL} ({exc})"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must provide it")
-        pytest.skip(message)
+    client = redis_or_skip(REDIS_URL, needed_for="the Redis session tests")
     prefix = f"test-sessions-{uuid.uuid4().hex}"
     settings.CACHES = {
         **settings.CACHES,

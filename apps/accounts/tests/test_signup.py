@@ -17,6 +17,7 @@ from django.core import mail
 from django.test import Client
 
 from apps.accounts.models import User
+from apps.core.tests.services_needed import redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "a long and unusual passphrase 42"
@@ -130,21 +131,13 @@ def database_env() -> dict[str, str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_several_people_sign_up_in_production_settings() -> None:
-    import redis
     from aiosmtpd.controller import Controller
 
     db = settings.DATABASES["default"]
     if not db["HOST"] or db["HOST"].startswith("/"):
         pytest.skip("needs DATABASE_URL: the production settings have no embedded database")
     # Production keeps sessions in Redis (cached_db); the broker itself is never reached.
-    sessions = redis.Redis.from_url(SESSIONS_REDIS_URL, socket_connect_timeout=1)
-    try:
-        sessions.ping()
-    except redis.exceptions.ConnectionError as exc:
-        message = f"production sessions need Redis at {SESSIONS_REDIS_URL} ({exc})"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must provide it")
-        pytest.skip(message)
+    sessions = redis_or_skip(SESSIONS_REDIS_URL, needed_for="production sessions")
     inbox = Inbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

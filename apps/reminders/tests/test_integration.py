@@ -23,6 +23,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from apps.core.tests.services_needed import redis_or_skip
 from apps.core.tests.waiting import poll_until
 from apps.reminders.models import ReminderDelivery, ReminderPreference
 
@@ -36,20 +37,6 @@ USERS = 30
 OUTAGE = 6  # the first six DATA commands get "451 try again later"
 KILL_AFTER = 13  # kill the first worker as the 14th accepted message starts (third chunk)
 DEADLINE = 60
-
-
-def redis_or_skip():
-    import redis
-
-    try:
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        message = f"the integration test needs Redis at {REDIS_URL} ({exc})"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must provide it")
-        pytest.skip(message)
-    return client
 
 
 def free_port() -> int:
@@ -128,7 +115,7 @@ def test_every_due_user_gets_exactly_one_email_through_outage_and_killed_worker(
 
     from portal.celery_app import app
 
-    redis_client = redis_or_skip()
+    redis_client = redis_or_skip(REDIS_URL, needed_for="the integration test")
     redis_client.flushdb()  # DB 5 belongs to these tests
 
     now = timezone.now()

@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from apps.core.tests.services_needed import redis_or_skip
 from apps.core.tests.waiting import wait_until
 from apps.guides.models import Guide, TaskItem
 from apps.progress.models import TaskProgress
@@ -33,20 +34,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 REDIS_URL = os.environ.get("SOURCES_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 ROOT = Path(__file__).resolve().parents[3]
 DEADLINE = 60
-
-
-def redis_or_skip():
-    import redis
-
-    try:
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        message = f"the integration test needs Redis at {REDIS_URL} ({exc})"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must provide it")
-        pytest.skip(message)
-    return client
 
 
 def worker_env(tmp_path: Path) -> dict[str, str]:
@@ -108,7 +95,7 @@ def redis_broker(monkeypatch):
     """Point this process's Celery app at the test's Redis, then back."""
     from portal.celery_app import app
 
-    client = redis_or_skip()
+    client = redis_or_skip(REDIS_URL, needed_for="the integration test")
     client.flushdb()
     monkeypatch.setattr(app.conf, "broker_url", REDIS_URL)
     monkeypatch.setattr(app.conf, "broker_transport_options", {"visibility_timeout": 3600})
