@@ -17,6 +17,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import Field, Q
 from django.utils import timezone
+from django.utils.text import slugify
 
 from apps.core import html as html_module
 from apps.core import markdown_guard as markdown_guard_module
@@ -344,13 +345,12 @@ def _repository_import(*, layout: Layout, report: ImportReport) -> None:
 
 def _tracks_upsert(*, layout: Layout) -> tuple[dict[str, Track], bool]:
     """Write the tracks that are new or changed (one query); True when any was."""
-    current = {track.slug: track for track in Track.objects.filter(
-        slug__in=[spec.slug for spec in layout.tracks]
-    )}  # fmt: skip
+    slugs = _track_slugs(layout=layout)
+    current = {track.slug: track for track in Track.objects.filter(slug__in=slugs.values())}
     wanted: list[Track] = []
     for spec in layout.tracks:
         track = Track(
-            slug=spec.slug,
+            slug=slugs[spec.slug],
             title=spec.title[:200],
             kind=spec.kind,
             number=spec.number,
@@ -359,7 +359,7 @@ def _tracks_upsert(*, layout: Layout) -> tuple[dict[str, Track], bool]:
             source_path=f"{layout.label}/{spec.source_path}".rstrip("/"),
             is_archived=False,
         )
-        old = current.get(spec.slug)
+        old = current.get(track.slug)
         if old is None or any(getattr(old, name) != getattr(track, name) for name in TRACK_FIELDS):
             wanted.append(track)
     if wanted:
@@ -368,9 +368,47 @@ def _tracks_upsert(*, layout: Layout) -> tuple[dict[str, Track], bool]:
         )
         for track in wanted:
             current[track.slug] = track
-    return {spec.slug: current[spec.slug] for spec in layout.tracks}, bool(wanted)
+    return {spec.slug: current[slugs[spec.slug]] for spec in layout.tracks}, bool(wanted)
 
 
+def _track_slugs(*, layout: Layout) -> dict[str, str]:
+    """The slug each of the layout's tracks has in the library: its own (`fundamentals`),
+    unless another repository's track holds it, then prefixed with this repository's name
+    (`lab-fundamentals`): two repositories with a root README or the same folder names never
+    share, and so overwrite, a track. Stable across re-imports; the first repository keeps its
+    slugs. A track with no source path (made before tracks had one) is anybody's, as before."""
+    label = layout.label
+
+    def taken(track: Track) -> bool:
+        path = track.source_path
+        return bool(path) and path != label and not path.startswith(f"{label}/")
+
+    prefix = slugify(label) or "repository"
+    own = [spec.slug for spec in layout.tracks]
+    prefixed = {slug: f"{prefix}-{slug}"[:SLUG_MAX_LENGTH] for slug in own}
+    holders = {
+        track.slug: track
+        for track in Track.objects.filter(slug__in=[*own, *prefixed.values()]).only(
+            "slug", "source_path"
+        )
+    }
+    chosen: dict[str, str] = {}
+    for slug in own:
+        holder = holders.get(slug)
+        if holder is None or not taken(holder):
+            chosen[slug] = slug
+            continue
+        candidate, number = prefixed[slug], 2
+        while (other := holders.get(candidate)) is not None and taken(other):
+            suffix = f"-{number}"
+            candidate = prefixed[slug][: SLUG_MAX_LENGTH - len(suffix)] + suffix
+            holders.update({track.slug: track for track in Track.objects.filter(slug=candidate)})
+            number += 1
+        chosen[slug] = candidate
+    return chosen
+
+
+SLUG_MAX_LENGTH = Track._meta.get_field("slug").max_length or 120
 TRACK_FIELDS = [
     "title", "kind", "number", "position", "intro_html", "source_path", "is_archived"
 ]  # fmt: skip

@@ -279,3 +279,58 @@ def test_parallel_render_gives_the_same_guides(guide_repo, monkeypatch):
         "Guide 2",
         "Guide 3",
     ]
+
+
+def _repository(base, name: str, files: dict[str, str]):
+    root = base / name
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_two_repositories_with_the_same_folders_keep_their_own_tracks(tmp_path):
+    """Two repositories both have a root README and a `fundamentals/` folder: each keeps its
+    own tracks (titles, introductions, guides), whichever was imported last, and one losing a
+    folder never archives the other's track."""
+    notes = _repository(tmp_path, "notes", {
+        "README.md": "# My notes\n\nRead me first.\n",
+        "fundamentals/README.md": "# Fundamentals of notes\n\nNotes' intro.\n",
+        "fundamentals/cap.md": "# CAP\n\nText.\n",
+    })  # fmt: skip
+    lab = _repository(tmp_path, "lab", {
+        "README.md": "# The lab\n\nStart here.\n",
+        "fundamentals/README.md": "# Lab fundamentals\n\nLab's intro.\n",
+        "fundamentals/queues.md": "# Queues\n\nText.\n",
+    })  # fmt: skip
+    guides_import(path=notes)
+    guides_import(path=lab)
+    guides_import(path=notes)  # again: nothing of the lab's may move
+
+    cap = Guide.objects.get(source_path="notes/fundamentals/cap.md")
+    queues = Guide.objects.get(source_path="lab/fundamentals/queues.md")
+    assert cap.track != queues.track
+    assert cap.track.title == "Fundamentals of notes"
+    assert cap.track.source_path == "notes/fundamentals"
+    assert queues.track.title == "Lab fundamentals"
+    assert queues.track.source_path == "lab/fundamentals"
+    notes_root = Guide.objects.get(source_path="notes/README.md").track
+    lab_root = Guide.objects.get(source_path="lab/README.md").track
+    assert notes_root != lab_root
+    assert len({track.slug for track in Track.objects.all()}) == Track.objects.count()
+    # The first repository's slugs stay as they were: its URLs do not change.
+    assert cap.track.slug == "fundamentals"
+
+    # The lab drops its fundamentals folder: its own track is archived, not the notes' one.
+    shutil.rmtree(lab / "fundamentals")
+    (lab / "README.md").unlink()
+    (lab / "intro.md").write_text("# Intro\n\nText.\n", encoding="utf-8")
+    guides_import(path=lab)
+    cap.track.refresh_from_db()
+    notes_root.refresh_from_db()
+    assert not cap.track.is_archived and not notes_root.is_archived
+    queues.track.refresh_from_db()
+    assert queues.track.is_archived
+    # Re-importing an unchanged repository changes no track.
+    assert guides_import(path=notes).as_dict()["totals"]["created"] == 0
