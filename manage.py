@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+import gc
 import os
 import sys
 
@@ -11,7 +12,13 @@ def main() -> None:
     ensure_database_url()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    finally:
+        # The process ends next and the OS frees its memory at once. Frozen, the heap is not
+        # walked by the interpreter's collections at shutdown: 0.33-0.39 s after an import of
+        # learn-resources, 0.04 s frozen (bench/import.py).
+        gc.freeze()
 
 
 if __name__ == "__main__":
