@@ -10,6 +10,12 @@ def main() -> None:
 
     # Development: the embedded PostgreSQL when DATABASE_URL is unset. Production: nothing.
     ensure_database_url()
+    if sys.argv[1:2] == ["import_guides"]:
+        # Rendering needs neither the database nor the app registry: a child renders the
+        # repository on the other core while Django sets up (apps/guides/render_ahead.py).
+        from apps.guides.render_ahead import render_ahead_for_command
+
+        render_ahead_for_command(sys.argv[2:])
     from django.core.management import execute_from_command_line
 
     try:

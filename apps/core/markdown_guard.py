@@ -461,6 +461,150 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
+# What a child started ahead may hold of outcomes nobody has taken yet, beyond what the pipe holds.
+AHEAD_BUFFER_BYTES = 256 << 20
+
+
+class Ahead:
+    """Bounded calls made by a child forked before anyone knows what to ask of it.
+
+    `start_ahead(plan, function)` forks a child that runs `plan()` (a list of (name,
+    fingerprint, call)) and then `function(*call)` for each, in order, keeping every outcome
+    until the caller takes it: unlike `run_each_with_time_limit` it does not wait to be read, so
+    it can work while its parent is busy with something else (a command setting Django up). The
+    caller asks for outcomes by name and fingerprint (`take`), in the plan's order, skipping
+    any it does not need. Whatever the child cannot answer in time, or answers for a different
+    fingerprint, or left out of its plan, `take` returns as MISSING: the caller computes that
+    one itself, under its own bound. Every wait is bounded by `seconds`, after which the child
+    is killed. `close` kills and reaps it."""
+
+    MISSING: Any = object()
+
+    def __init__(self, pid: int, read_end: int) -> None:
+        self.pid, self.read_end = pid, read_end
+        self.plan: dict[str, int] | None = None  # name -> position in the plan
+        self.position = 0  # of the next outcome in the pipe
+
+    @property
+    def is_open(self) -> bool:
+        return self.read_end >= 0
+
+    def take(self, name: str, fingerprint: str, *, seconds: float) -> Any:
+        """The outcome (result, or RenderFailed) of the planned call `name`, or MISSING."""
+        deadline = time.monotonic() + seconds
+        if self.plan is None:
+            plan = self._read(deadline)
+            self.plan = (
+                {entry: index for index, entry in enumerate(plan)} if isinstance(plan, list) else {}
+            )
+        wanted = self.plan.get(name)
+        if wanted is None or wanted < self.position:
+            return self.MISSING
+        while self.is_open:
+            entry = self._read(deadline)
+            if entry is None:
+                break
+            self.position += 1
+            entry_name, entry_fingerprint, payload = entry
+            if entry_name != name:
+                continue  # an outcome the caller does not need: never unpickled
+            if entry_fingerprint != fingerprint:
+                return self.MISSING
+            result = pickle.loads(payload)  # noqa: S301 - written by our own child process
+            return result[1] if result[0] == "ok" else RenderFailed(result[1])
+        return self.MISSING
+
+    def _read(self, deadline: float) -> Any:
+        """The next message, or None (and the child killed) when none comes in time."""
+        if self.is_open and _read_until(self.read_end, deadline):
+            header = _read_exactly(self.read_end, _LENGTH.size)
+            payload = _read_exactly(self.read_end, _LENGTH.unpack(header)[0]) if header else b""
+            if payload:
+                return pickle.loads(payload)  # noqa: S301 - written by our own child process
+        self.close()
+        return None
+
+    def close(self) -> None:
+        if self.is_open:
+            os.close(self.read_end)
+            self.read_end = -1
+            _kill_and_reap(self.pid, kill=True)
+
+
+def start_ahead(
+    plan: Callable[[], list[tuple[str, str, tuple]]],
+    function: Callable[..., Any],
+    *,
+    buffer_bytes: int = AHEAD_BUFFER_BYTES,
+) -> Ahead:
+    """Fork the child of an `Ahead` (see there) and return at once."""
+    read_end, write_end = os.pipe()
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, RUN_AHEAD_BYTES)
+    pid = _fork()
+    if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
+        os.close(read_end)
+        code = 0
+        try:
+            _ahead_child(plan, function, write_end, buffer_bytes)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return Ahead(pid, read_end)
+
+
+def _ahead_child(
+    plan: Callable[[], list[tuple[str, str, tuple]]],
+    function: Callable[..., Any],
+    fd: int,
+    buffer_bytes: int,
+) -> None:  # pragma: no cover - runs in the child
+    """Compute, while a thread writes what is computed to the pipe as fast as the parent reads
+    it; computing pauses while more than `buffer_bytes` wait to be read."""
+    import queue
+    import threading
+
+    waiting: queue.Queue[bytes | None] = queue.Queue()
+    room = threading.Condition()
+    state = {"held": 0, "broken": False}
+
+    def send(message: object) -> None:
+        data = pickle.dumps(message)
+        data = _LENGTH.pack(len(data)) + data
+        with room:
+            room.wait_for(lambda: state["held"] < buffer_bytes or state["broken"])
+            state["held"] += len(data)
+        waiting.put(data)
+
+    def writer() -> None:
+        while (data := waiting.get()) is not None:
+            try:
+                _write_all(fd, data)
+            except OSError:  # the parent is gone or stopped reading
+                with room:
+                    state["broken"] = True
+                    room.notify_all()
+                return
+            with room:
+                state["held"] -= len(data)
+                room.notify_all()
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        calls = plan()
+        send([name for name, _, _ in calls])
+        for name, fingerprint, call in calls:
+            if state["broken"]:
+                break
+            send((name, fingerprint, _outcome(function, call, {})))
+    finally:
+        waiting.put(None)
+        thread.join()
+
+
 # --------------------------------------------------------------------------------------------
 # Mermaid
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from apps.core import html as html_module
 from apps.core import markdown_guard as markdown_guard_module
 from apps.core import markdown_lines as markdown_lines_module
 from apps.core.html import sanitize_html
-from apps.core.markdown_guard import neutralize_markdown
+from apps.core.markdown_guard import Ahead, neutralize_markdown
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
@@ -38,6 +38,7 @@ from apps.guides.discovery import (
     TrackSpec,
     clean_title,
     discover,
+    fallback_title,
     language_name,
     natural_key,
 )
@@ -51,11 +52,11 @@ from apps.guides.models import (
     TaskItem,
     Track,
 )
+from apps.guides.render_ahead import render_ahead_claim, render_ahead_fingerprint
 from apps.guides.rendering import (
     RENDERER_VERSION,
     RenderedGuide,
     guide_files_render,
-    humanize_filename,
     inline_remember,
     normalize_task_text,
 )
@@ -199,7 +200,7 @@ def guides_import(
     try:
         with transaction.atomic():
             checked_at_once = _foreign_keys_checked_at_once()
-            _repository_import(layout=layout, report=report)
+            _repository_import(layout=layout, report=report, ahead=render_ahead_claim(path))
             _constraints_set(checked_at_once, "DEFERRED")  # as they were (a rollback does too)
             if dry_run:
                 raise _DryRunRollback
@@ -256,7 +257,7 @@ def _constraints_set(names: list[str], mode: str) -> None:
             cursor.execute(f"SET CONSTRAINTS {quoted} {mode}")
 
 
-def _repository_import(*, layout: Layout, report: ImportReport) -> None:
+def _repository_import(*, layout: Layout, report: ImportReport, ahead: Ahead | None) -> None:
     label = layout.label
     tracks, tracks_changed = _tracks_upsert(layout=layout)
     existing = {
@@ -292,8 +293,11 @@ def _repository_import(*, layout: Layout, report: ImportReport) -> None:
         )
 
     to_render = [spec for spec in layout.guides if needs_render(spec)]
-    renders = _renders(
-        [(raws[spec.relative], _fallback_title(spec)) for spec in to_render]  # type: ignore[misc]
+    jobs = [(raws[spec.relative], fallback_title(spec)) for spec in to_render]
+    renders = (
+        _renders(jobs)  # type: ignore[arg-type]
+        if ahead is None
+        else _renders_taken(ahead, [spec.relative for spec in to_render], jobs)  # type: ignore[arg-type]
     )
     for spec in layout.guides:
         result = _guide_import_one(
@@ -557,7 +561,7 @@ def _guide_import_one(
         result.status = "updated" if changes else "unchanged"
         return result
 
-    error, text, rendered = render or _render_job(raw, _fallback_title(spec))
+    error, text, rendered = render or _render_job(raw, fallback_title(spec))
     if rendered is None:
         result.reason = error
         return result
@@ -598,10 +602,6 @@ RenderOutcome = tuple[str, str, RenderedGuide | None]  # (error, text, rendered)
 PARALLEL_RENDER_MIN_BYTES = 256 * 1024
 
 
-def _fallback_title(spec: GuideSpec) -> str:
-    return spec.fallback_title or humanize_filename(spec.path.stem)
-
-
 def _render_job(raw: bytes, fallback_title: str) -> RenderOutcome:
     """Decode and render one file (bounded, in a child process)."""
     return next(_renders([(raw, fallback_title)]))
@@ -614,6 +614,28 @@ def _renders_sequential(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome
         words_per_minute=settings.READING_WORDS_PER_MINUTE,
         max_bytes=settings.GUIDE_MAX_BYTES,
     )
+
+
+def _renders_taken(
+    ahead: Ahead, names: list[str], jobs: list[tuple[bytes, str]]
+) -> Iterator[RenderOutcome]:
+    """`_renders(jobs)`, taking what `ahead` (see apps.guides.render_ahead) rendered of them;
+    the rest is rendered now, in one go once `ahead` runs out."""
+    seconds = settings.GUIDE_RENDER_SECONDS
+    try:
+        for index, (name, (raw, title)) in enumerate(zip(names, jobs, strict=True)):
+            outcome = ahead.take(name, render_ahead_fingerprint(raw, title), seconds=seconds)
+            if outcome is ahead.MISSING:
+                if not ahead.is_open:
+                    yield from _renders(jobs[index:])
+                    return
+                yield from _renders([(raw, title)])
+            elif isinstance(outcome, markdown_guard_module.RenderFailed):
+                yield str(outcome), "", None
+            else:
+                yield outcome
+    finally:
+        ahead.close()
 
 
 def _renders(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome]:

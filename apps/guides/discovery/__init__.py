@@ -23,7 +23,7 @@ pages and the README say), `ordering` (natural order and slugs), `translations`,
 """
 
 from apps.guides.discovery.files import MARKDOWN_SUFFIXES
-from apps.guides.discovery.layout import OVERVIEW_TRACK_SLUG, discover
+from apps.guides.discovery.layout import OVERVIEW_TRACK_SLUG, discover, fallback_title
 from apps.guides.discovery.ordering import natural_key
 from apps.guides.discovery.reading import (
     INDEX_NAMES,
@@ -48,6 +48,7 @@ __all__ = [
     "clean_heading",
     "clean_title",
     "discover",
+    "fallback_title",
     "has_task_list",
     "humanize_name",
     "is_pure_index",

@@ -374,3 +374,8 @@ def _add_translations(layout: Layout, translations: list[tuple[SourceFile, str, 
                 translation_of=original,
             )
         )
+
+
+def fallback_title(spec: GuideSpec) -> str:
+    """The title a page gets when its text names none: its file name, made readable."""
+    return spec.fallback_title or humanize_filename(spec.path.stem)
