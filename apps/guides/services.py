@@ -770,7 +770,7 @@ def _guide_write(
 
     _sections_sync(guide=guide, rendered=rendered)
     _terms_sync(guide=guide, rendered=rendered)
-    guide_terms_synced.send(sender=Guide, guide=guide)
+    guide_terms_synced.send(sender=Guide, guide=guide, derived=rendered.derived)
     added, archived = _tasks_sync(guide=guide, rendered=rendered)
     Guide.objects.filter(pk=guide.pk).update(
         search_vector=SearchVector("title", weight="A", config="english")

@@ -1,7 +1,9 @@
 from django.dispatch import Signal
 
-# Sent inside the import transaction once a guide's glossary terms are written (argument:
-# guide). Apps built on terms (flashcards) keep their rows in step without guides knowing them.
+# Sent inside the import transaction once a guide's glossary terms are written (arguments:
+# guide, and derived: what settings.GUIDE_RENDER_DERIVATIONS computed from its rendering, by
+# dotted path). Apps built on terms (flashcards, search) keep their rows in step without guides
+# knowing them.
 guide_terms_synced = Signal()
 
 # Sent once an import has committed (argument: label, the repository): apps that keep derived

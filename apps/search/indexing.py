@@ -5,13 +5,13 @@ the index-building migration share it. The text kept is what a reader sees as pr
 blocks, diagram source, heading permalinks and markup never reach the index or a snippet.
 """
 
-import functools
 import html as html_lib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
+from typing import Any
 
 SECTION_LEVELS = {"h1": 1, "h2": 2, "h3": 3}
 # Elements whose content is not prose: code and diagram source, scripts, inline SVG.
@@ -232,10 +232,13 @@ class EntryRow:
     level: int
     body: str
     position: int
+    # The camel-case parts of its title and body (the vocabulary and the stored row both use
+    # them): computed when not given, kept by dataclasses.replace.
+    keywords: str | None = None
 
-    @functools.cached_property  # the vocabulary and the stored row both use it
-    def keywords(self) -> str:
-        return camel_case_parts(f"{self.title} {self.body}")
+    def __post_init__(self) -> None:
+        if self.keywords is None:
+            object.__setattr__(self, "keywords", camel_case_parts(f"{self.title} {self.body}"))
 
 
 CAMEL = re.compile(r"\b[A-Za-z]*[a-z][A-Z][A-Za-z]*\b")
@@ -260,41 +263,84 @@ def words_of(text: str) -> set[str]:
     return {w for w in WORD.findall(text.casefold()) if 3 <= len(w) <= 60 and not w.isdigit()}
 
 
-def guide_rows(
-    *, title: str, summary: str, body_html: str, terms: Iterable[TermText]
-) -> tuple[list[EntryRow], set[str]]:
-    """The entries of one guide and the words of its prose."""
-    title = clean(title)
-    rows = [EntryRow("guide", "", title[:500], "", 0, clean(summary), 0)]
-    for section in sections_from_html(body_html):
-        context = f"{title} \u203a {section.context}" if section.context else title
-        rows.append(
-            EntryRow(
-                "section",
-                section.anchor,
-                section.title,
-                context[:500],
-                section.level,
-                section.body,
-                section.position,
-            )
+@dataclass
+class GuideUnits:
+    """What the index takes from a guide's rendering, all but its title (which the import may
+    take from elsewhere: a landing page, mkdocs.yml): computed where the guide is rendered, so
+    the importing process only adds the title (see `guide_units`)."""
+
+    summary: str
+    sections: list[EntryRow]  # context: the headings above, without the guide's title
+    terms: list[EntryRow]  # context: empty, the guide's title
+    words: set[str]
+
+
+# Its name in settings.GUIDE_RENDER_DERIVATIONS and so in a rendering's `derived`.
+GUIDE_UNITS = "apps.search.indexing.guide_units"
+
+
+def guide_units(rendered: Any) -> GuideUnits:
+    """The units of a RenderedGuide (a GUIDE_RENDER_DERIVATIONS entry: the import renders in a
+    child process, which computes this there, on the other core)."""
+    return units_of(
+        summary=rendered.summary_text,
+        body_html=rendered.body_html,
+        terms=[
+            TermText(t.anchor, t.term, t.description, t.use_when, t.like) for t in rendered.terms
+        ],
+    )
+
+
+def units_of(*, summary: str, body_html: str, terms: Iterable[TermText]) -> GuideUnits:
+    summary = clean(summary)
+    sections = [
+        EntryRow(
+            "section",
+            section.anchor,
+            section.title,
+            section.context,
+            section.level,
+            section.body,
+            section.position,
         )
+        for section in sections_from_html(body_html)
+    ]
+    term_rows = []
     for position, term in enumerate(terms):
         body = " ".join(
             part for part in (term.description, term.use_when, term.like) if part.strip()
         )
-        rows.append(
+        term_rows.append(
             EntryRow(
                 "term",
                 term.anchor[:220],
                 clean(term.term)[:500],
-                title[:500],
+                "",
                 0,
                 markdown_inline_to_text(body),
                 position,
             )
         )
-    vocabulary: set[str] = set()
-    for row in rows:
-        vocabulary |= words_of(f"{row.title} {row.body} {row.keywords}")
-    return rows, vocabulary
+    words = words_of(f"{summary} {camel_case_parts(summary)}")
+    for row in (*sections, *term_rows):
+        words |= words_of(f"{row.title} {row.body} {row.keywords}")
+    return GuideUnits(summary=summary, sections=sections, terms=term_rows, words=words)
+
+
+def guide_rows(
+    *, title: str, summary: str, body_html: str, terms: Iterable[TermText]
+) -> tuple[list[EntryRow], set[str]]:
+    """The entries of one guide and the words of its prose."""
+    return rows_of(title=title, units=units_of(summary=summary, body_html=body_html, terms=terms))
+
+
+def rows_of(*, title: str, units: GuideUnits) -> tuple[list[EntryRow], set[str]]:
+    """`guide_rows` from a guide's title and its units."""
+    title = clean(title)
+    short = title[:500]
+    rows = [EntryRow("guide", "", short, "", 0, units.summary, 0)]
+    for section in units.sections:
+        context = f"{title} \u203a {section.context}" if section.context else title
+        rows.append(replace(section, context=context[:500]))
+    rows.extend(replace(term, context=short) for term in units.terms)
+    return rows, units.words | words_of(f"{short} {rows[0].keywords}")

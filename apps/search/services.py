@@ -6,7 +6,7 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 
 from apps.guides.models import GlossaryTerm, Guide
-from apps.search.indexing import EntryRow, TermText, guide_rows
+from apps.search.indexing import EntryRow, GuideUnits, TermText, guide_rows, rows_of
 from apps.search.models import ENTRY_VECTOR_INDEX, TEXT_SEARCH_CONFIG, SearchEntry, SearchWord
 
 logger = logging.getLogger(__name__)
@@ -25,12 +25,20 @@ def search_index_write(
     """Replace one guide's entries and words. The model classes are parameters so the
     index-building migration can pass its historical ones. Returns the number of entries."""
     rows, words = guide_rows(title=title, summary=summary, body_html=body_html, terms=terms)
+    _index_replace(
+        guide_id=guide_id, rows=rows, words=words, entry_model=entry_model, word_model=word_model
+    )
+    return len(rows)
+
+
+def _index_replace(
+    *, guide_id: int, rows: list[EntryRow], words: set[str], entry_model: Any, word_model: Any
+) -> None:
     with transaction.atomic():
         entry_model.objects.filter(guide_id=guide_id).delete()
         word_model.objects.filter(guide_id=guide_id).delete()
         _entries_insert(entry_model=entry_model, guide_id=guide_id, rows=rows)
         _words_insert(word_model=word_model, guide_id=guide_id, words=sorted(words))
-    return len(rows)
 
 
 ENTRY_COLUMNS = (
@@ -99,7 +107,19 @@ def _words_insert(*, word_model: Any, guide_id: int, words: list[str]) -> None:
         )
 
 
-def search_index_guide(*, guide: Guide) -> int:
+def search_index_guide(*, guide: Guide, units: GuideUnits | None = None) -> int:
+    """Index `guide` as stored; `units`, when given, are those of its rendering as stored (see
+    `guide_units`), which saves parsing its HTML and reading its terms again."""
+    if units is not None:
+        rows, words = rows_of(title=guide.title, units=units)
+        _index_replace(
+            guide_id=guide.pk,
+            rows=rows,
+            words=words,
+            entry_model=SearchEntry,
+            word_model=SearchWord,
+        )
+        return len(rows)
     terms = [
         TermText(t.anchor, t.term, t.description, t.use_when, t.like)
         for t in GlossaryTerm.objects.filter(guide=guide, is_archived=False).order_by("position")

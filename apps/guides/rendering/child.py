@@ -4,6 +4,7 @@ batch of files for an import (`guide_files_render`)."""
 from collections.abc import Iterator, Sequence
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from apps.core.markdown_guard import RenderFailed, run_each_with_time_limit, run_with_time_limit
 from apps.guides.rendering.pipeline import _render_guide
@@ -48,6 +49,8 @@ def _file_render(
         return str(error), "", None
     rendered = _render_guide(text, fallback_title=fallback_title, words_per_minute=words_per_minute)
     rendered.warnings[:0] = warnings
+    for path in settings.GUIDE_RENDER_DERIVATIONS:
+        rendered.derived[path] = import_string(path)(rendered)
     return "", text, rendered
 
 

@@ -58,3 +58,5 @@ class RenderedGuide:
     # flashcards render the same fields again in the importing process, which is handed these
     # (`inline_remember`) instead of rendering them a second time.
     inline_fields: dict[str, str] = field(default_factory=dict)
+    # What settings.GUIDE_RENDER_DERIVATIONS compute from it, by dotted path (import renders).
+    derived: dict[str, Any] = field(default_factory=dict)
