@@ -13,8 +13,12 @@ class Card(models.Model):
         USE_WHEN = "use_when", "Use this when → term"
         LIKE = "like", "Like → term"
 
-    term = models.ForeignKey(GlossaryTerm, on_delete=models.CASCADE, related_name="cards")
-    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="cards")
+    # Indexed by the constraint on (term, kind) and card_guide_idx (guide, is_archived): an index
+    # on each alone only cost every insert.
+    term = models.ForeignKey(
+        GlossaryTerm, on_delete=models.CASCADE, related_name="cards", db_index=False
+    )
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="cards", db_index=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     front_html = models.TextField()
     back_html = models.TextField()

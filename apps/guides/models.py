@@ -79,7 +79,10 @@ class Track(models.Model):
 class Guide(models.Model):
     """One Markdown file, rendered once at import; reading pages serve the stored HTML."""
 
-    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="guides")
+    # Indexed by guide_track_position_idx (track first).
+    track = models.ForeignKey(
+        Track, on_delete=models.PROTECT, related_name="guides", db_index=False
+    )
     slug = models.SlugField(max_length=200, unique=True)
     title = models.CharField(max_length=300)
     source_path = models.CharField(max_length=500, unique=True)
@@ -145,7 +148,11 @@ class Section(models.Model):
     """An H2 section of a guide, with a stable anchor; the unit of "read". Search has its own
     entries (apps.search), down to H3."""
 
-    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="sections")
+    # Its index is the unique constraint's (guide first): a second one on guide alone only
+    # cost every insert.
+    guide = models.ForeignKey(
+        Guide, on_delete=models.CASCADE, related_name="sections", db_index=False
+    )
     anchor = models.CharField(max_length=200)
     title = models.CharField(max_length=500)
     position = models.PositiveIntegerField()
@@ -168,7 +175,9 @@ class Section(models.Model):
 
 
 class GlossaryTerm(models.Model):
-    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="terms")
+    # Its index is the unique constraint's (guide first): a second one on guide alone only
+    # cost every insert.
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="terms", db_index=False)
     anchor = models.CharField(max_length=220)
     term = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -200,7 +209,11 @@ class GlossaryTerm(models.Model):
 class TaskItem(models.Model):
     """A `- [ ]` line. Its key survives edits elsewhere in the guide; progress points at it."""
 
-    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="task_items")
+    # Its index is the unique constraint's (guide first): a second one on guide alone only
+    # cost every insert.
+    guide = models.ForeignKey(
+        Guide, on_delete=models.CASCADE, related_name="task_items", db_index=False
+    )
     key = models.CharField(max_length=16)
     text = models.TextField()
     section_anchor = models.CharField(max_length=200, blank=True)

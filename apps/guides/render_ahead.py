@@ -14,12 +14,14 @@ at its top, so the child, not the command, pays for importing the renderer.
 """
 
 import atexit
+import functools
 import hashlib
+import os
 from pathlib import Path
 
 from apps.core.markdown_guard import Ahead, start_ahead
 
-_started: dict[Path, Ahead] = {}
+_started: dict[Path, "AheadGroup"] = {}
 
 # The options of `import_guides` (and Django's own) that leave what the import renders as the
 # settings say; with any other (--settings, --pythonpath: another configuration) nothing starts.
@@ -49,32 +51,85 @@ def render_ahead_for_command(args: list[str]) -> None:
         render_ahead(Path(paths[0]))
 
 
+# A repository with more Markdown than this gets two render children (when the machine has two
+# CPUs): its rendering outlasts Django's start-up and the import's writes, which one child
+# shares a core with. Below it, a second child only slows the start-up down (bench/import.py:
+# learn-resources, 1.2 MB, is best with one; 30 files of 130 KB, 3.8 MB, with two).
+TWO_CHILDREN_BYTES = 2 * 1024 * 1024
+
+
+class AheadGroup:
+    """The render children started for one repository, each with its share of the pages."""
+
+    MISSING = Ahead.MISSING
+
+    def __init__(self, children: list[Ahead]) -> None:
+        self.children = children
+
+    @property
+    def is_open(self) -> bool:
+        return all(child.is_open for child in self.children)
+
+    def take(self, name: str, fingerprint: str, *, seconds: float) -> object:
+        """The outcome of page `name` from the child that planned it (see `Ahead.take`)."""
+        for child in self.children:
+            outcome = child.take(name, fingerprint, seconds=seconds)
+            if outcome is not Ahead.MISSING or not child.is_open:
+                return outcome
+        return Ahead.MISSING
+
+    def close(self) -> None:
+        for child in self.children:
+            child.close()
+
+
 def render_ahead(path: Path) -> None:
-    """Fork the child that renders every page `discover(path)` finds, in its order."""
+    """Fork the children that render every page `discover(path)` finds, in its order."""
     root = path.resolve()
     if root in _started:
         return
-    ahead = start_ahead(lambda: _plan(root), _file_render)
-    _started[root] = ahead
-    atexit.register(ahead.close)  # never left running after the command
+    # Imported once here rather than in each child: what they need to render.
+    import apps.guides.rendering.child  # noqa: F401
+    from apps.guides.discovery import MARKDOWN_SUFFIXES
+
+    files = [root] if root.is_file() else root.rglob("*")
+    size = sum(file.stat().st_size for file in files if file.suffix.lower() in MARKDOWN_SUFFIXES)
+    count = 2 if size > TWO_CHILDREN_BYTES and len(os.sched_getaffinity(0)) >= 2 else 1
+    group = AheadGroup(
+        [
+            start_ahead(functools.partial(_plan, root, share, count), _file_render)
+            for share in range(count)
+        ]
+    )
+    _started[root] = group
+    atexit.register(group.close)  # never left running after the command
 
 
-def render_ahead_claim(path: Path) -> Ahead | None:
+def render_ahead_claim(path: Path) -> AheadGroup | None:
     """The renders started for `path`, once: the import that asks takes them over."""
     return _started.pop(path.resolve(), None)
 
 
-def _plan(root: Path) -> list[tuple[str, str, tuple]]:  # pragma: no cover - runs in the child
+def _plan(  # pragma: no cover - runs in the child
+    root: Path, share: int, shares: int
+) -> list[tuple[str, str, tuple]]:
+    """The calls of child `share` of `shares`: each page goes to the child with the fewest
+    bytes so far, so the children move through the repository side by side, in its order."""
     from django.conf import settings
 
     from apps.guides.discovery import discover, fallback_title
 
     calls = []
+    assigned = [0] * shares
     for spec in discover(root).guides:
         try:
             raw = spec.path.read_bytes()
         except OSError:
             continue  # the import reports it
+        child = assigned.index(min(assigned))
+        assigned[child] += len(raw)
+        if child != share:
+            continue
         title = fallback_title(spec)
         calls.append(
             (

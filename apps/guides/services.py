@@ -23,7 +23,7 @@ from apps.core import html as html_module
 from apps.core import markdown_guard as markdown_guard_module
 from apps.core import markdown_lines as markdown_lines_module
 from apps.core.html import sanitize_html
-from apps.core.markdown_guard import Ahead, neutralize_markdown
+from apps.core.markdown_guard import neutralize_markdown
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
@@ -52,7 +52,7 @@ from apps.guides.models import (
     TaskItem,
     Track,
 )
-from apps.guides.render_ahead import render_ahead_claim, render_ahead_fingerprint
+from apps.guides.render_ahead import AheadGroup, render_ahead_claim, render_ahead_fingerprint
 from apps.guides.rendering import (
     RENDERER_VERSION,
     RenderedGuide,
@@ -257,7 +257,7 @@ def _constraints_set(names: list[str], mode: str) -> None:
             cursor.execute(f"SET CONSTRAINTS {quoted} {mode}")
 
 
-def _repository_import(*, layout: Layout, report: ImportReport, ahead: Ahead | None) -> None:
+def _repository_import(*, layout: Layout, report: ImportReport, ahead: AheadGroup | None) -> None:
     label = layout.label
     tracks, tracks_changed = _tracks_upsert(layout=layout)
     existing = {
@@ -617,7 +617,7 @@ def _renders_sequential(jobs: list[tuple[bytes, str]]) -> Iterator[RenderOutcome
 
 
 def _renders_taken(
-    ahead: Ahead, names: list[str], jobs: list[tuple[bytes, str]]
+    ahead: AheadGroup, names: list[str], jobs: list[tuple[bytes, str]]
 ) -> Iterator[RenderOutcome]:
     """`_renders(jobs)`, taking what `ahead` (see apps.guides.render_ahead) rendered of them;
     the rest is rendered now, in one go once `ahead` runs out."""

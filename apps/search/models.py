@@ -19,7 +19,11 @@ class SearchEntry(models.Model):
         SECTION = "section", "Section"
         TERM = "term", "Glossary"
 
-    guide = models.ForeignKey("guides.Guide", on_delete=models.CASCADE, related_name="+")
+    # Its index is the unique constraint's (guide first): a second one on guide alone only
+    # cost every insert.
+    guide = models.ForeignKey(
+        "guides.Guide", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     anchor = models.CharField(max_length=220, blank=True)
     title = models.CharField(max_length=500)
@@ -58,7 +62,11 @@ class SearchWord(models.Model):
     """The words of a guide's prose, unstemmed: the vocabulary a misspelled word is corrected to
     (pg_trgm similarity). One row per (guide, word) so a re-import replaces only its own."""
 
-    guide = models.ForeignKey("guides.Guide", on_delete=models.CASCADE, related_name="+")
+    # Its index is the unique constraint's (guide first): a second one on guide alone only
+    # cost every insert.
+    guide = models.ForeignKey(
+        "guides.Guide", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     word = models.CharField(max_length=60)
 
     class Meta:
