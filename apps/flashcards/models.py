@@ -43,7 +43,9 @@ class CardState(models.Model):
         REVIEW = 2, "Review"
         RELEARNING = 3, "Relearning"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # Indexed by a composite index or unique constraint that starts with it (see
+    # apps/core/tests/test_schema.py): its own index would only cost every insert.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="states")
     # Denormalised from the card so a deck (a guide, a phase) filters without a join.
     guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="+")
@@ -91,8 +93,12 @@ class ReviewLog(models.Model):
         GOOD = 3, "Good"
         EASY = 4, "Easy"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    card_state = models.ForeignKey(CardState, on_delete=models.CASCADE, related_name="logs")
+    # Indexed by a composite index or unique constraint that starts with it (see
+    # apps/core/tests/test_schema.py): its own index would only cost every insert.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    card_state = models.ForeignKey(
+        CardState, on_delete=models.CASCADE, related_name="logs", db_index=False
+    )
     rating = models.PositiveSmallIntegerField(choices=Rating.choices)
     reviewed_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(null=True, blank=True)

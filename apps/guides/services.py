@@ -197,15 +197,20 @@ def guides_import(
         run = ImportRun.objects.create(source=source, started_by=started_by)
         report.run_id = run.pk
 
+    # What manage.py started rendering while Django set up (apps/guides/render_ahead.py).
+    ahead = render_ahead_claim(path)
     try:
         with transaction.atomic():
             checked_at_once = _foreign_keys_checked_at_once()
-            _repository_import(layout=layout, report=report, ahead=render_ahead_claim(path))
+            _repository_import(layout=layout, report=report, ahead=ahead)
             _constraints_set(checked_at_once, "DEFERRED")  # as they were (a rollback does too)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
+    finally:
+        if ahead is not None:
+            ahead.close()  # what nobody asked for (unchanged files) is dropped unread
     if not dry_run:
         guides_imported.send(sender=Guide, label=layout.label)
 

@@ -15,7 +15,9 @@ class TaskProgress(models.Model):
         DONE = "done", "Done"
         SKIPPED = "skipped", "Skipped"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # Indexed by a composite index or unique constraint that starts with it (see
+    # apps/core/tests/test_schema.py): its own index would only cost every insert.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     item = models.ForeignKey(TaskItem, on_delete=models.CASCADE, related_name="progress")
     state = models.CharField(max_length=16, choices=State.choices, default=State.TODO)
     updated_at = models.DateTimeField(auto_now=True)
@@ -33,7 +35,9 @@ class TaskProgress(models.Model):
 
 
 class SectionRead(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # Indexed by a composite index or unique constraint that starts with it (see
+    # apps/core/tests/test_schema.py): its own index would only cost every insert.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="reads")
     read_at = models.DateTimeField(auto_now_add=True)
 
@@ -49,7 +53,9 @@ class SectionRead(models.Model):
 class ActivityDay(models.Model):
     """Counts of real activity per user and local day; the heatmap and the streak read it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # Indexed by a composite index or unique constraint that starts with it (see
+    # apps/core/tests/test_schema.py): its own index would only cost every insert.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
     day = models.DateField()
     reads = models.PositiveIntegerField(default=0)
     ticks = models.PositiveIntegerField(default=0)

@@ -13,13 +13,16 @@ import pytest
 from apps.core.html import CONTENT_ID_PREFIX, PAGE_ID_PREFIXES, content_id, sanitize_html
 from apps.core.markdown_guard import (
     MAX_NESTING,
+    Ahead,
     RenderFailed,
     neutralize_markdown,
     run_each_with_time_limit,
     run_with_time_limit,
+    start_ahead,
     strip_mermaid_config,
 )
 from apps.core.tests.pathological import pathological_texts
+from apps.core.tests.waiting import poll_until, wait_until
 
 GUIDE_SIZE = 2 * 1024 * 1024
 CONTENT = Path(__file__).resolve().parents[3] / "content"
@@ -165,6 +168,85 @@ def test_a_caller_that_stops_early_leaves_no_child():
     assert next(outcomes) == "done"
     outcomes.close()
     assert _children() <= before
+
+
+# Calls made ahead, before anyone asks
+
+
+def _planned(*calls: tuple) -> list[tuple[str, str, tuple]]:
+    return [(f"call-{index}", f"print-{index}", call) for index, call in enumerate(calls)]
+
+
+def test_ahead_answers_by_name_in_the_plan_order_and_skips_what_is_not_asked():
+    before = _children()
+    ahead = start_ahead(lambda: _planned(("slow", 0), ("fails",), ("slow", 0), ("nest", 100_000)),
+                        _call)  # fmt: skip
+    try:
+        assert ahead.take("call-1", "print-1", seconds=5).args == ("a reason a person can read",)
+        # call-2 is never asked for: passed over unread on the way to call-3.
+        reason = ahead.take("call-3", "print-3", seconds=5)
+        assert str(reason) == "it nests too deeply to render"
+        # Behind us now, not in the plan, or planned for other bytes: the caller's own work.
+        assert ahead.take("call-0", "print-0", seconds=5) is Ahead.MISSING
+        assert ahead.take("call-9", "print-9", seconds=5) is Ahead.MISSING
+        assert ahead.is_open
+    finally:
+        ahead.close()
+    assert not ahead.is_open and _children() <= before
+
+
+def test_ahead_with_other_bytes_or_a_failed_plan_leaves_the_work_to_the_caller():
+    ahead = start_ahead(lambda: _planned(("slow", 0), ("slow", 0)), _call)
+    try:
+        assert ahead.take("call-0", "other bytes", seconds=5) is Ahead.MISSING
+        assert ahead.take("call-1", "print-1", seconds=5) == "done"
+    finally:
+        ahead.close()
+    broken = start_ahead(_plan_fails, _call)
+    assert broken.take("call-0", "print-0", seconds=5) is Ahead.MISSING
+    assert not broken.is_open  # nothing more to wait for
+
+
+def _plan_fails() -> list:
+    raise OSError("the repository went away")
+
+
+def test_ahead_is_bounded_and_killed_at_the_deadline():
+    before = _children()
+    ahead = start_ahead(lambda: _planned(("slow", 0), ("slow", 60)), _call)
+    assert ahead.take("call-0", "print-0", seconds=5) == "done"
+    started = time.monotonic()
+    assert ahead.take("call-1", "print-1", seconds=0.5) is Ahead.MISSING
+    assert time.monotonic() - started < 2
+    assert not ahead.is_open and _children() <= before  # killed and reaped
+
+
+def _big(marker: str, size: int) -> bytes:
+    Path(marker).write_text("done")
+    return b"x" * size
+
+
+def test_ahead_works_on_while_nobody_reads_up_to_its_buffer(tmp_path):
+    """Unlike run_each_with_time_limit, a child started ahead is not held back by the pipe: its
+    results (3 MiB here, three times what the pipe holds) wait in its memory, up to a bound."""
+    markers = [tmp_path / f"{index}" for index in range(3)]
+    plan = [(f"call-{i}", "", (str(marker), 1 << 20)) for i, marker in enumerate(markers)]
+    ahead = start_ahead(lambda: plan, _big)
+    try:
+        assert wait_until(lambda: all(marker.exists() for marker in markers), timeout=10)
+        assert [len(ahead.take(name, "", seconds=5)) for name, _, _ in plan] == [1 << 20] * 3
+    finally:
+        ahead.close()
+    bounded = [tmp_path / f"bounded-{index}" for index in range(4)]
+    plan = [(f"call-{i}", "", (str(marker), 1 << 20)) for i, marker in enumerate(bounded)]
+    ahead = start_ahead(lambda: plan, _big, buffer_bytes=1)
+    try:
+        # One result in the pipe, one held, one being computed at most: never all four.
+        assert wait_until(lambda: bounded[1].exists(), timeout=10)
+        assert not poll_until(lambda: bounded[3].exists(), timeout=1)
+        assert [len(ahead.take(name, "", seconds=5)) for name, _, _ in plan] == [1 << 20] * 4
+    finally:
+        ahead.close()
 
 
 # Mermaid and ids

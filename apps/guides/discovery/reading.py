@@ -5,7 +5,7 @@ whether it is a pure index of links."""
 import re
 from pathlib import Path
 
-from apps.core.markdown_lines import atx_heading, decode_markdown, prose_lines
+from apps.core.markdown_lines import atx_heading, code_fences, decode_markdown, prose_lines
 from apps.guides.discovery.specs import SourceFile
 
 LANDING_STEMS = ("index", "readme")  # preference order when a folder has both
@@ -86,9 +86,13 @@ def has_task_list(text: str) -> bool:
 
 
 def is_pure_index(text: str) -> bool:
-    """Nothing but headings and links to other pages (a table of contents), or nothing at all."""
+    """Nothing but headings and links to other pages (a table of contents), or nothing at all.
+    A code block is content: a README of a title and a snippet is a page."""
+    lines = text.split("\n")
+    if any(block.end > block.start + 1 for block in code_fences(lines)):
+        return False
     prose_words = link_words = 0
-    for line in _prose_lines(text):
+    for line in prose_lines(lines):
         if _heading(line) or not line.strip():
             continue
         link_words += len(LINK.findall(line))

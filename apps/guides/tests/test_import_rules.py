@@ -31,6 +31,8 @@ def test_landing_page_is_a_page_with_its_checklist_and_names_the_track(guide_rep
             "toc/two.md": "# Two\n\nText.\n",
             "linked/README.md": "# Links\n\n- [A](a.md)\n- [ ] Read A\n",
             "linked/a.md": "# A\n\nText.\n",
+            "snippet/README.md": "# Solution\n\n```python\nprint('the answer')\n```\n",
+            "snippet/notes.md": "# Notes\n\nText.\n",
             "src/app.py": "print('not a guide')\n",
             "src/deep/mod.ts": "export {}\n",
         }
@@ -52,6 +54,8 @@ def test_landing_page_is_a_page_with_its_checklist_and_names_the_track(guide_rep
     ]
     assert found["linked/README.md"].status == "created"
     assert found["linked/README.md"].task_items == 1
+    # A code block is content: a README of a title and a snippet is a page.
+    assert found["snippet/README.md"].status == "created"
     # Source code folders make no track.
     assert found["src/"].reason == "2 files not in Markdown"
     assert not Track.objects.filter(title__icontains="src").exists()

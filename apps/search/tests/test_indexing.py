@@ -1,11 +1,18 @@
 """Stored guide HTML → search units: sections down to H3, readable text only."""
 
+from pathlib import Path
+
+import pytest
+
+from apps.guides.rendering.child import _file_render
 from apps.search import indexing
 from apps.search.indexing import (
+    GUIDE_UNITS,
     TermText,
     guide_rows,
     html_to_text,
     markdown_inline_to_text,
+    rows_of,
     sections_from_html,
 )
 
@@ -97,3 +104,47 @@ def test_html_the_fast_reading_does_not_know_goes_to_html_parser():
         assert [(s.anchor, s.body) for s in sections] == [
             (anchor, indexing.clean(body)) for anchor, _, _, body in expected[1:]
         ], unusual
+
+
+CONTENT = Path(__file__).resolve().parents[3] / "content"
+
+
+def test_units_computed_in_the_render_child_give_the_rows_the_stored_html_gives(corpus_path):
+    """The import indexes a guide from the units its render child derived (without the title,
+    which the import may take from elsewhere); a rebuild from the stored HTML and terms must
+    give the same entries and words, for every guide of the corpus and the bundled content."""
+    files = sorted(corpus_path.rglob("*.md")) + sorted(CONTENT.rglob("*.md"))
+    compared = 0
+    for path in files:
+        _, _, rendered = _file_render(path.read_bytes(), path.stem, 220, 2 * 1024 * 1024)
+        if rendered is None:
+            continue
+        terms = [TermText(t.anchor, t.term, t.description, t.use_when, t.like)
+                 for t in rendered.terms]  # fmt: skip
+        for title in (rendered.title, "A title from mkdocs.yml: CamelCaseName"):
+            assert rows_of(title=title, units=rendered.derived[GUIDE_UNITS]) == guide_rows(
+                title=title,
+                summary=rendered.summary_text,
+                body_html=rendered.body_html,
+                terms=terms,
+            ), path
+        compared += 1
+    assert compared > 40
+
+
+@pytest.mark.django_db
+def test_the_import_indexes_what_a_rebuild_from_the_database_indexes(library):
+    from apps.search.models import SearchEntry, SearchWord
+    from apps.search.services import search_index_rebuild
+
+    def index() -> tuple[list, list]:
+        return (
+            sorted(SearchEntry.objects.values_list("guide_id", "kind", "anchor", "title",
+                                                   "context", "body", "keywords", "position")),
+            sorted(SearchWord.objects.values_list("guide_id", "word")),
+        )  # fmt: skip
+
+    imported = index()
+    assert imported[0] and imported[1]
+    search_index_rebuild()
+    assert index() == imported
