@@ -16,10 +16,13 @@ at its top, so the child, not the command, pays for importing the renderer.
 import atexit
 import functools
 import hashlib
+import logging
 import os
 from pathlib import Path
 
 from apps.core.markdown_guard import Ahead, start_ahead
+
+logger = logging.getLogger(__name__)
 
 _started: dict[Path, "AheadGroup"] = {}
 
@@ -48,7 +51,10 @@ def render_ahead_for_command(args: list[str]) -> None:
         else:
             paths.append(argument)
     if len(paths) == 1 and Path(paths[0]).exists():
-        render_ahead(Path(paths[0]))
+        try:
+            render_ahead(Path(paths[0]))
+        except Exception:  # only a head start: the command says what is wrong
+            logger.debug("no rendering ahead of the import", exc_info=True)
 
 
 # A repository with more Markdown than this gets two render children (when the machine has two

@@ -196,3 +196,16 @@ def test_manage_py_import_guides_renders_while_django_sets_up(guide_repo):
     guides_import(path=root)
     assert stored() == command
     assert settings.GUIDE_RENDER_DERIVATIONS  # the search units came from the child too
+
+
+def test_a_configuration_that_fails_before_django_sets_up_starts_nothing(guide_repo, monkeypatch):
+    """Whatever goes wrong before Django sets up (settings that do not load, an unreadable
+    tree) leaves the command to report it, as it would without rendering ahead."""
+    root = guide_repo(FILES)
+
+    def broken(path):
+        raise PermissionError("the tree cannot be read")
+
+    monkeypatch.setattr(render_ahead_module, "render_ahead", broken)
+    render_ahead_for_command([str(root)])
+    assert render_ahead_claim(root) is None
