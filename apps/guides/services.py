@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
@@ -638,7 +638,7 @@ def _renders_taken(
             elif isinstance(outcome, markdown_guard_module.RenderFailed):
                 yield str(outcome), "", None
             else:
-                yield outcome
+                yield cast(RenderOutcome, outcome)  # what guide_files_render yields
     finally:
         ahead.close()
 
