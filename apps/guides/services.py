@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from apps.core import html as html_module
 from apps.core import markdown_guard as markdown_guard_module
 from apps.core import markdown_lines as markdown_lines_module
+from apps.core.bulk import bulk_cursor
 from apps.core.html import sanitize_html
 from apps.core.markdown_guard import neutralize_markdown
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
@@ -848,7 +849,7 @@ def _rows_upsert(
     )
     arrays = ", ".join(f"%s::{kind}[]" for kind, _values in columns.values())
     values = ", ".join([aliases, "false", *([vector_sql] if vector else [])])
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({guide_column}, {', '.join(written)}) "  # noqa: S608 - names from _meta
             f"SELECT %s, {values} "

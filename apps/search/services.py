@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 
+from apps.core.bulk import bulk_cursor
 from apps.guides.models import GlossaryTerm, Guide
 from apps.search.indexing import EntryRow, GuideUnits, TermText, guide_rows, rows_of
 from apps.search.models import ENTRY_VECTOR_INDEX, TEXT_SEARCH_CONFIG, SearchEntry, SearchWord
@@ -77,7 +78,7 @@ def _entries_insert(*, entry_model: Any, guide_id: int, rows: list[EntryRow]) ->
     names = ", ".join(name for name, _ in ENTRY_COLUMNS)
     weights = " ".join(f"WHEN '{kind}' THEN '{weight}'" for kind, weight in BODY_WEIGHT.items())
     vector = SEARCH_VECTOR_SQL.format(weights=weights)
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({quote(meta.get_field('guide').column)}, "  # noqa: S608 - names from _meta
             f"{columns}) SELECT %(guide)s, {names}, {vector} FROM unnest({arrays}) "
@@ -97,7 +98,7 @@ def _words_insert(*, word_model: Any, guide_id: int, words: list[str]) -> None:
     """One statement for a guide's thousands of words: building a model instance and SQL
     placeholders per word cost more than the rest of the guide's index."""
     meta = word_model._meta
-    with connection.cursor() as cursor:
+    with bulk_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {connection.ops.quote_name(meta.db_table)} "  # noqa: S608 - names from _meta
             f"({connection.ops.quote_name(meta.get_field('guide').column)}, "
