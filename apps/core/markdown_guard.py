@@ -480,10 +480,11 @@ class Ahead:
 
     MISSING: Any = object()
 
-    def __init__(self, pid: int, read_end: int) -> None:
+    def __init__(self, pid: int, read_end: int, waiting: Any) -> None:
         self.pid, self.read_end = pid, read_end
         self.plan: dict[str, int] | None = None  # name -> position in the plan
         self.position = 0  # of the next outcome in the pipe
+        self.waiting = waiting  # one byte shared with the child: 1 while this process waits
 
     @property
     def is_open(self) -> bool:
@@ -516,7 +517,7 @@ class Ahead:
 
     def _read(self, deadline: float) -> Any:
         """The next message, or None (and the child killed) when none comes in time."""
-        if self.is_open and _read_until(self.read_end, deadline):
+        if self.is_open and self._ready(deadline):
             header = _read_exactly(self.read_end, _LENGTH.size)
             payload = _read_exactly(self.read_end, _LENGTH.unpack(header)[0]) if header else b""
             if payload:
@@ -524,11 +525,32 @@ class Ahead:
         self.close()
         return None
 
+    def _ready(self, deadline: float) -> bool:
+        if select.select([self.read_end], [], [], 0)[0]:
+            return True
+        self.waiting[0] = 1  # the child can tell (see `caller_waiting`)
+        try:
+            return _read_until(self.read_end, deadline)
+        finally:
+            self.waiting[0] = 0
+
     def close(self) -> None:
         if self.is_open:
             os.close(self.read_end)
             self.read_end = -1
             _kill_and_reap(self.pid, kill=True)
+            self.waiting.close()
+
+
+# In a child started ahead: the byte its parent sets while it waits for an outcome.
+_caller_waiting: Any = None
+
+
+def caller_waiting() -> bool:
+    """In a call made ahead (see `Ahead`): whether the caller is waiting for an outcome right
+    now, so that work it could do itself (a derivation of the result) is better left to it.
+    False anywhere else."""
+    return _caller_waiting is not None and _caller_waiting[0] == 1
 
 
 def start_ahead(
@@ -538,12 +560,17 @@ def start_ahead(
     buffer_bytes: int = AHEAD_BUFFER_BYTES,
 ) -> Ahead:
     """Fork the child of an `Ahead` (see there) and return at once."""
+    import mmap
+
+    global _caller_waiting
     read_end, write_end = os.pipe()
     with contextlib.suppress(OSError):
         fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, RUN_AHEAD_BYTES)
+    waiting = mmap.mmap(-1, 1)  # shared with the child (MAP_SHARED)
     pid = _fork()
     if pid == 0:  # pragma: no cover - the child; its work is checked through the parent
         os.close(read_end)
+        _caller_waiting = waiting
         code = 0
         try:
             _ahead_child(plan, function, write_end, buffer_bytes)
@@ -552,7 +579,7 @@ def start_ahead(
         finally:
             os._exit(code)
     os.close(write_end)
-    return Ahead(pid, read_end)
+    return Ahead(pid, read_end, waiting)
 
 
 def _ahead_child(

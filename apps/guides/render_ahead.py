@@ -94,8 +94,15 @@ def render_ahead(path: Path) -> None:
     root = path.resolve()
     if root in _started:
         return
-    # Imported once here rather than in each child: what they need to render.
+    # Imported and built once here rather than in each child: what they need to render (the
+    # parsers with their sixteen extensions, 0.1 s; this process waits for the child at the end
+    # of an import, not the other way round).
     import apps.guides.rendering.child  # noqa: F401
+    from apps.guides.rendering.inline import _inline_render
+    from apps.guides.rendering.parser import _guide_markdown
+
+    _guide_markdown()
+    _inline_render("*warm*")
     from apps.guides.discovery import MARKDOWN_SUFFIXES
 
     files = [root] if root.is_file() else root.rglob("*")

@@ -4,6 +4,7 @@ stripping and content ids. No database: these are pure functions (and one fork).
 import gc
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from apps.core.markdown_guard import (
     MAX_NESTING,
     Ahead,
     RenderFailed,
+    caller_waiting,
     neutralize_markdown,
     run_each_with_time_limit,
     run_with_time_limit,
@@ -247,6 +249,31 @@ def test_ahead_works_on_while_nobody_reads_up_to_its_buffer(tmp_path):
         assert [len(ahead.take(name, "", seconds=5)) for name, _, _ in plan] == [1 << 20] * 4
     finally:
         ahead.close()
+
+
+def _when_told(go: str) -> bool:
+    # The subject: the child waits for the test's signal, then reports what it sees.
+    wait_until(lambda: Path(go).exists(), timeout=10, interval=0.01)
+    return caller_waiting()
+
+
+def test_a_call_made_ahead_can_tell_whether_its_caller_is_waiting(tmp_path):
+    """Work a caller could do itself is better left to it while it waits (it has the time then):
+    the child sees a byte its parent sets while blocked on it, and nowhere else."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    plan = [("busy", "", (str(first),)), ("waiting", "", (str(second),))]
+    ahead = start_ahead(lambda: plan, _when_told)
+    try:
+        first.write_text("go")
+        # This process is busy elsewhere while the child makes its first call.
+        assert not poll_until(lambda: False, timeout=0.5)
+        assert ahead.take("busy", "", seconds=5) is False
+        # Now it waits in take() when the child makes the second one.
+        threading.Timer(0.3, second.write_text, ["go"]).start()
+        assert ahead.take("waiting", "", seconds=5) is True
+    finally:
+        ahead.close()
+    assert caller_waiting() is False  # not in a child started ahead
 
 
 # Mermaid and ids

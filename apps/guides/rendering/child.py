@@ -6,7 +6,12 @@ from collections.abc import Iterator, Sequence
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from apps.core.markdown_guard import RenderFailed, run_each_with_time_limit, run_with_time_limit
+from apps.core.markdown_guard import (
+    RenderFailed,
+    caller_waiting,
+    run_each_with_time_limit,
+    run_with_time_limit,
+)
 from apps.guides.rendering.pipeline import _render_guide
 from apps.guides.rendering.results import GuideError, RenderedGuide
 from apps.guides.rendering.source import decode_guide
@@ -49,8 +54,11 @@ def _file_render(
         return str(error), "", None
     rendered = _render_guide(text, fallback_title=fallback_title, words_per_minute=words_per_minute)
     rendered.warnings[:0] = warnings
-    for path in settings.GUIDE_RENDER_DERIVATIONS:
-        rendered.derived[path] = import_string(path)(rendered)
+    # Left to the importing process when it is waiting for this render anyway (rendering
+    # ahead, see apps.core.markdown_guard.Ahead): it then has the time, this child does not.
+    if not caller_waiting():
+        for path in settings.GUIDE_RENDER_DERIVATIONS:
+            rendered.derived[path] = import_string(path)(rendered)
     return "", text, rendered
 
 
