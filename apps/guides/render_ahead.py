@@ -94,19 +94,10 @@ def render_ahead(path: Path) -> None:
     root = path.resolve()
     if root in _started:
         return
-    # Imported and built once here rather than in each child: what they need to render (the
-    # parsers with their sixteen extensions, 0.1 s; this process waits for the child at the end
-    # of an import, not the other way round).
-    import apps.guides.rendering.child  # noqa: F401
-    from apps.guides.rendering.inline import _inline_render
-    from apps.guides.rendering.parser import _guide_markdown
-
-    _guide_markdown()
-    _inline_render("*warm*")
-    from apps.guides.discovery import MARKDOWN_SUFFIXES
-
+    # Nothing of the renderer is imported here: the child does it while this process sets
+    # Django up (which imports it too, on the other core); done here first, one core would idle.
     files = [root] if root.is_file() else root.rglob("*")
-    size = sum(file.stat().st_size for file in files if file.suffix.lower() in MARKDOWN_SUFFIXES)
+    size = sum(file.stat().st_size for file in files if file.suffix.lower() in (".md", ".markdown"))
     count = 2 if size > TWO_CHILDREN_BYTES and len(os.sched_getaffinity(0)) >= 2 else 1
     group = AheadGroup(
         [
