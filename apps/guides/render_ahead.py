@@ -94,11 +94,19 @@ def render_ahead(path: Path) -> None:
     root = path.resolve()
     if root in _started:
         return
-    # Nothing of the renderer is imported here: the child does it while this process sets
-    # Django up (which imports it too, on the other core); done here first, one core would idle.
     files = [root] if root.is_file() else root.rglob("*")
     size = sum(file.stat().st_size for file in files if file.suffix.lower() in (".md", ".markdown"))
     count = 2 if size > TWO_CHILDREN_BYTES and len(os.sched_getaffinity(0)) >= 2 else 1
+    if count > 1:
+        # Three processes for two cores: none idles while this one imports the renderer and
+        # builds its parsers once for both children (bench/import.py, large: 1.04x -> 0.94x).
+        # One child imports them itself, while this process sets Django up on the other core
+        # (learn-resources, A/B: 2.80 -> 2.55 s); done here first, a core would idle meanwhile.
+        from apps.guides.rendering.inline import _inline_render
+        from apps.guides.rendering.parser import _guide_markdown
+
+        _guide_markdown()
+        _inline_render("*warm*")
     group = AheadGroup(
         [
             start_ahead(functools.partial(_plan, root, share, count), _file_render)
