@@ -9,13 +9,24 @@ extension covers, as one preprocessor that runs before the fenced-code preproces
   paragraph);
 - GitHub alerts (`> [!NOTE]`, `> [!TIP]`, `> [!IMPORTANT]`, `> [!WARNING]`, `> [!CAUTION]`)
   become admonitions. Python-Markdown also merges two blockquotes separated only by a blank line,
-  which would fold consecutive alerts into one; rewriting them to `!!!` blocks keeps them apart.
+  which would fold consecutive alerts into one; rewriting them to `!!!` blocks keeps them apart;
+- a reference link whose label holds code, ``[`EventEmitter`][]`` or ``[`fs.open()`]`` with
+  ``[`EventEmitter`]: events.md`` below (API documentation links its names so): Python-Markdown
+  looked the label up after the code span had been taken out of it, and left the brackets.
 """
 
+import html
 import re
+import xml.etree.ElementTree as etree
 
-from markdown import Markdown
+from markdown import Markdown, util
 from markdown.extensions import Extension
+from markdown.inlinepatterns import (
+    ImageReferenceInlineProcessor,
+    ReferenceInlineProcessor,
+    ShortImageReferenceInlineProcessor,
+    ShortReferenceInlineProcessor,
+)
 from markdown.preprocessors import Preprocessor
 
 from apps.core.markdown_lines import code_fences
@@ -112,7 +123,56 @@ class _GfmPreprocessor(Preprocessor):
         return gfm_lines(lines)
 
 
+class _LabelWithCode:
+    """Reference processors that look a label holding code up as it is written: the code span,
+    already stashed as an element when the label is read, goes back between its backticks."""
+
+    md: Markdown
+
+    def _label(self, text: str) -> str:
+        if util.STX not in text:
+            return text
+        stash = self.md.treeprocessors["inline"].stashed_nodes  # type: ignore[attr-defined]
+
+        def source(match: re.Match[str]) -> str:
+            node = stash.get(match[1])
+            if isinstance(node, etree.Element) and node.tag == "code":
+                return f"`{html.unescape(node.text or '')}`"
+            return match[0]
+
+        return util.INLINE_PLACEHOLDER_RE.sub(source, text)
+
+    def evalId(self, data: str, index: int, text: str):  # type: ignore[no-untyped-def]
+        return super().evalId(data, index, self._label(text))  # type: ignore[misc]
+
+
+class _Reference(_LabelWithCode, ReferenceInlineProcessor):
+    pass
+
+
+class _ImageReference(_LabelWithCode, ImageReferenceInlineProcessor):
+    pass
+
+
+class _ShortReference(_LabelWithCode, ShortReferenceInlineProcessor):
+    pass
+
+
+class _ShortImageReference(_LabelWithCode, ShortImageReferenceInlineProcessor):
+    pass
+
+
 class GfmExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         # After whitespace normalisation (30), before SuperFences stashes code blocks (25).
         md.preprocessors.register(_GfmPreprocessor(md), "portal-gfm", 29)
+        # The same patterns, names and priorities as Python-Markdown's own (its
+        # build_inlinepatterns), which they replace.
+        for name, processor, priority in (
+            ("reference", _Reference, 170),
+            ("image_reference", _ImageReference, 140),
+            ("short_reference", _ShortReference, 130),
+            ("short_image_ref", _ShortImageReference, 125),
+        ):
+            pattern = md.inlinePatterns[name].pattern  # type: ignore[attr-defined]
+            md.inlinePatterns.register(processor(pattern, md), name, priority)

@@ -1,6 +1,7 @@
 """Guides render the way their authors see them on GitHub (cmark-gfm)."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,26 @@ def test_structure_comparison_catches_a_loss():
     regions = lost_regions(text, paragraph)
     assert list(regions) == [5]
     assert [f.kind for f in regions[5]] == ["item", "item"]
+
+
+def test_reference_links_whose_label_holds_code_link_as_on_github():
+    """API documentation links its names by reference: ``[`EventEmitter`][]`` with the
+    definition below. The label is looked up with its code span in it, as GitHub does."""
+    html = render(
+        "Streams are [`EventEmitter`][] instances; see [`fs.open()`] and ![`logo`][], "
+        "[`a<b`][] and [`x`][explicit]. [`undefined`][] stays as written.\n\n"
+        "[`EventEmitter`]: events.md#class-eventemitter\n"
+        "[`fs.open()`]: fs.md#fsopen\n"
+        "[`logo`]: logo.png\n"
+        "[`a<b`]: compare.md\n"
+        "[explicit]: https://example.com/x\n"
+    )
+    links = dict(re.findall(r'<a href="([^"]*)"[^>]*><code>([^<]*)</code></a>', html))
+    assert links == {
+        "events.md#class-eventemitter": "EventEmitter",
+        "fs.md#fsopen": "fs.open()",
+        "compare.md": "a&lt;b",
+        "https://example.com/x": "x",
+    }
+    assert re.search(r'<img alt="logo" src="logo.png"', html)
+    assert "[<code>undefined</code>][]" in html
