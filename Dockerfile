@@ -27,6 +27,9 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 # The code stays root's and read-only to the portal user; .dockerignore keeps .env, var/, .venv
 # and .git out.
 COPY . /app
+# Byte-compiled here: with PYTHONDONTWRITEBYTECODE (and code the portal user cannot write) every
+# gunicorn worker, Celery process and command would otherwise compile the project's modules.
+RUN python -m compileall -q apps portal manage.py
 # Hashed, compressed static files under production settings (the manifest storage serves them).
 RUN scripts/docker-entrypoint collectstatic
 USER portal

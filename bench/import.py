@@ -335,6 +335,12 @@ def main() -> None:
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings.local"
     database_ready(env)
     mkdocs = mkdocs_bin()
+    # As `make setup` leaves them (and pip leaves mkdocs'): the project's modules byte-compiled.
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "apps", "portal", "manage.py"],
+        check=True,
+        cwd=ROOT,
+    )
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load {os.getloadavg()[0]:.1f}, Python {platform.python_version()}; "
