@@ -10,6 +10,7 @@ import markdown
 
 from apps.core.html import sanitize_html
 from apps.core.markdown_guard import neutralize_markdown
+from apps.guides.rendering.parser import GatedInlineExtension
 from apps.guides.rendering.results import RenderedTerm
 
 _inline_state = threading.local()
@@ -73,7 +74,9 @@ def _inline_render(md_text: str) -> str:
     # (about a third of an import's time went to thousands of `markdown.markdown` calls).
     md = getattr(_inline_state, "md", None)
     if md is None:
-        md = _inline_state.md = markdown.Markdown(extensions=["extra"], output_format="html")
+        md = _inline_state.md = markdown.Markdown(
+            extensions=["extra", GatedInlineExtension()], output_format="html"
+        )
     rendered = md.reset().convert(one_line).strip()
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
