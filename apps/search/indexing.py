@@ -119,42 +119,73 @@ _ATTRIBUTE = re.compile(r'([^\s"\'>/=]+)(?:="([^"]*)")?')
 _UNUSUAL = re.compile(r"<[!?](?!--)|<[a-z][^>]*/>|<[a-z][^>]*'")
 
 
-def _feed_serialised(parser: _SectionParser, html: str) -> None:
-    """`parser.feed(html)` for nh3's serialisation (see `_TAG`), calling the same handlers.
+def _feed_serialised(parser: _SectionParser, html: str) -> bool:
+    """What `parser.feed(html)` makes of `parser.sections`, for nh3's serialisation (see `_TAG`),
+    without a call per tag: the handlers' logic is inlined, and a tag's attributes are read only
+    where they matter (a heading's id, a class that skips the element); a guide has tens of
+    thousands of tags.
 
     An element the parser skips (a code block, a diagram, a permalink) is passed over up to its
-    own end tag without calling a handler for what it holds (the parser would ignore all of it:
-    the serialisation is balanced): code blocks are most of a guide's tags, one per token."""
+    own end tag (the parser would ignore all of it: the serialisation is balanced): code blocks
+    are most of a guide's tags, one per token.
+
+    False when a "<" was not the start of a tag it read: then the HTML is not such a
+    serialisation, and html.parser must read it."""
+    section = parser.sections[-1]
+    tags = 0
+    target = section.body  # where text goes: the open heading's title, or the section's body
+    in_heading = ""
     position = 0
     skipping, depth = "", 0
+    unescape = html_lib.unescape
     for match in _TAG.finditer(html):
+        tags += 1
         tag = match[2]
         if skipping:
             if tag == skipping:
                 depth += -1 if match[1] else 1
                 if not depth:
                     skipping = ""
-                    parser.handle_endtag(tag)
                     position = match.end()
             continue
         if match.start() > position:
-            parser.handle_data(html_lib.unescape(html[position : match.start()]))
+            target.append(unescape(html[position : match.start()]))
         position = match.end()
         if tag is None:
             continue  # a comment
-        if match[1]:
-            parser.handle_endtag(tag)
-        else:
-            attrs = [
-                (name, html_lib.unescape(value) if value is not None else None)
-                for name, value in ((a[1], a[2]) for a in _ATTRIBUTE.finditer(match[3]))
-            ]
-            was_skipping = bool(parser.skip_stack)
-            parser.handle_starttag(tag, attrs)
-            if not was_skipping and parser.skip_stack:
+        if match[1]:  # an end tag
+            if tag == in_heading:
+                in_heading, target = "", section.body
+            elif tag in BREAKS:
+                section.body.append(" ")
+            continue
+        if tag in VOID:
+            if tag in BREAKS:
+                section.body.append(" ")
+            continue
+        if tag in SKIPPED:
+            skipping, depth = tag, 1
+            continue
+        text = match[3]
+        if text and ("headerlink" in text or "mermaid" in text or tag in SECTION_LEVELS):
+            attributes = dict(
+                (name, unescape(value) if value is not None else None)
+                for name, value in ((a[1], a[2]) for a in _ATTRIBUTE.finditer(text))
+            )
+            classes = (attributes.get("class") or "").split()
+            if "headerlink" in classes or "mermaid" in classes:
                 skipping, depth = tag, 1
-    if position < len(html):
-        parser.handle_data(html_lib.unescape(html[position:]))
+                continue
+            if tag in SECTION_LEVELS and attributes.get("id"):
+                section = _Open(anchor=attributes["id"] or "", level=SECTION_LEVELS[tag])
+                parser.sections.append(section)
+                in_heading, target = tag, section.title
+                continue
+        if tag in BREAKS:
+            section.body.append(" ")
+    if position < len(html) and not skipping:
+        target.append(unescape(html[position:]))
+    return tags == html.count("<")
 
 
 def clean(text: str) -> str:
@@ -175,11 +206,10 @@ def html_to_text(html: str) -> str:
 def sections_from_html(html: str) -> list[IndexedSection]:
     """Every H1-H3 with an id becomes a section; deeper headings stay in their parent's text."""
     parser = _SectionParser()
-    if _UNUSUAL.search(html) or "<" in _TAG.sub("", html):
+    if _UNUSUAL.search(html) or not _feed_serialised(parser, html):
+        parser = _SectionParser()
         parser.feed(html)
         parser.close()
-    else:
-        _feed_serialised(parser, html)
     results: list[IndexedSection] = []
     trail: list[tuple[int, str]] = []  # (level, title) of the open headings above
     for position, section in enumerate(parser.sections[1:], start=1):
@@ -260,7 +290,7 @@ def unaccent(text: str) -> str:
 def words_of(text: str) -> set[str]:
     """The vocabulary of a text as query words are split: lower case, letters and digits, at
     least one letter, 3-60 characters (shorter words are never corrected)."""
-    return {w for w in WORD.findall(text.casefold()) if 3 <= len(w) <= 60 and not w.isdigit()}
+    return {w for w in set(WORD.findall(text.casefold())) if 3 <= len(w) <= 60 and not w.isdigit()}
 
 
 @dataclass
@@ -321,9 +351,13 @@ def units_of(*, summary: str, body_html: str, terms: Iterable[TermText]) -> Guid
                 position,
             )
         )
-    words = words_of(f"{summary} {camel_case_parts(summary)}")
-    for row in (*sections, *term_rows):
-        words |= words_of(f"{row.title} {row.body} {row.keywords}")
+    # One pass over all of it: the words of each row, together.
+    words = words_of(
+        " ".join(
+            [summary, camel_case_parts(summary)]
+            + [f"{row.title} {row.body} {row.keywords}" for row in (*sections, *term_rows)]
+        )
+    )
     return GuideUnits(summary=summary, sections=sections, terms=term_rows, words=words)
 
 
