@@ -19,12 +19,21 @@ RELATIVE_MARKDOWN_LINK = re.compile(
 
 
 def relative_links_resolve(
-    *, label: str, guide: Guide | None = None, renamed: dict[str, str] | None = None
+    *,
+    label: str,
+    guide: Guide | None = None,
+    renamed: dict[str, str] | None = None,
+    written: dict[int, Guide | None] | None = None,
 ) -> None:
     """Guides link to each other, and the README to phase folders' INDEX files, by relative
     path (`./Other.md#part`), which means nothing under /guides/: point those links at the
     library's pages. Every guide of the repository, or just `guide`; a link to a file that is
-    not an imported guide is left as written."""
+    not an imported guide is left as written.
+
+    `written`: the guides an import has just stored, by id, each with its HTML when it holds a
+    relative link (None when it holds none): those are not read back from the database (an
+    import of learn-resources read 1.2 MB of HTML to find the few links)."""
+    written = written or {}
     linking = Guide.objects.filter(
         Q(body_html__icontains='.md"') | Q(body_html__icontains=".md#")
         | Q(summary_html__icontains='.md"') | Q(summary_html__icontains=".md#"),
@@ -33,7 +42,9 @@ def relative_links_resolve(
     ).only("source_path", "body_html", "summary_html")  # fmt: skip
     if guide is not None:
         linking = linking.filter(pk=guide.pk)
-    candidates = list(linking)
+    if written:
+        linking = linking.exclude(pk__in=list(written))
+    candidates = [*linking, *(stored for stored in written.values() if stored is not None)]
     if not candidates:
         return
     guide_slugs = dict(
@@ -64,3 +75,8 @@ def relative_links_resolve(
         summary = RELATIVE_MARKDOWN_LINK.sub(resolve, candidate.summary_html)
         if (body, summary) != (candidate.body_html, candidate.summary_html):
             Guide.objects.filter(pk=candidate.pk).update(body_html=body, summary_html=summary)
+
+
+def relative_links_held(guide: Guide) -> bool:
+    """Whether `guide`'s HTML holds a link `relative_links_resolve` may point elsewhere."""
+    return any(RELATIVE_MARKDOWN_LINK.search(h) for h in (guide.body_html, guide.summary_html))

@@ -43,6 +43,7 @@ from apps.guides.discovery import (
     language_name,
     natural_key,
 )
+from apps.guides.links import relative_links_held
 from apps.guides.links import relative_links_resolve as _relative_links_resolve
 from apps.guides.milestones import milestones_sync
 from apps.guides.models import (
@@ -288,6 +289,7 @@ def _repository_import(*, layout: Layout, report: ImportReport, ahead: AheadGrou
         guide is not None and guide.slug != slugs[relative] for relative, guide in previous.items()
     )
     results: dict[str, GuideResult] = {}
+    written: dict[int, Guide | None] = {}  # for the links between guides, see below
 
     def needs_render(spec: GuideSpec) -> bool:
         guide = previous.get(spec.relative)
@@ -316,6 +318,7 @@ def _repository_import(*, layout: Layout, report: ImportReport, ahead: AheadGrou
             source_hash=hashes.get(spec.relative, ""),
             force=force,
             render=next(renders) if needs_render(spec) else None,
+            written=written,
         )
         result.moved_from = moved_from.get(spec.relative, "")
         result.language = spec.language
@@ -350,7 +353,7 @@ def _repository_import(*, layout: Layout, report: ImportReport, ahead: AheadGrou
         milestones_sync(guide=overview)
     # A link to a file's old path follows it to where it moved.
     renamed = {f"{label}/{old}": f"{label}/{new}" for new, old in moved_from.items() if old != new}
-    _relative_links_resolve(label=label, renamed=renamed)
+    _relative_links_resolve(label=label, renamed=renamed, written=written)
 
 
 def _tracks_upsert(*, layout: Layout) -> tuple[dict[str, Track], bool]:
@@ -539,7 +542,10 @@ def _guide_import_one(
     source_hash: str,
     force: bool,
     render: "RenderOutcome | None" = None,
+    written: dict[int, Guide | None] | None = None,
 ) -> GuideResult:
+    """Import one page. A guide it stores goes into `written` (by id), with its HTML when that
+    holds a relative link (see `relative_links_resolve`)."""
     source_path = f"{label}/{spec.relative}"
     result = GuideResult(path=spec.relative, slug=slug, url=f"/guides/{slug}/")
     if isinstance(raw, OSError):
@@ -599,6 +605,17 @@ def _guide_import_one(
         return result
     result.guide_id = guide.pk
     result.url = guide.get_absolute_url()
+    if written is not None:
+        written[guide.pk] = (
+            Guide(
+                pk=guide.pk,
+                source_path=guide.source_path,
+                body_html=guide.body_html,
+                summary_html=guide.summary_html,
+            )
+            if relative_links_held(guide)
+            else None
+        )
     result.status = "created" if previous is None else "updated"
     return result
 

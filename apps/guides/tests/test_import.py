@@ -325,6 +325,14 @@ def test_relative_links_between_guides_point_at_library_pages(guide_repo, client
     # A second import (nothing changed) leaves the links as they are.
     guides_import(path=root)
     assert Guide.objects.get(pk=alpha.pk).body_html == alpha.body_html
+    # A page added later: the unchanged guide that linked to it (not rendered again, read from
+    # the database) and the new one (written now, read from memory) link to each other.
+    (root / "missing.md").write_text("# Found\n\nBack to [Alpha](a.md#top).\n")
+    report = guides_import(path=root)
+    assert {r.path: r.status for r in report.guides}["a.md"] == "unchanged"
+    found = Guide.objects.get(title="Found")
+    assert f'href="/guides/{found.slug}/"' in Guide.objects.get(pk=alpha.pk).body_html
+    assert f'href="/guides/{alpha.slug}/#top"' in found.body_html
 
 
 @pytest.mark.parametrize(
