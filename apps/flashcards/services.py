@@ -7,7 +7,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core.metrics import REVIEWS_TOTAL
 from apps.flashcards import scheduling
-from apps.flashcards.cards import card_faces
+from apps.flashcards.cards import Faces, TermFields, card_faces
 from apps.flashcards.models import Card, CardState, ReviewLog, ReviewSettings
 from apps.guides.models import GlossaryTerm, Guide, Track, guide_visible_q
 from apps.progress.services import activity_record
@@ -25,20 +25,29 @@ SCHEDULE_FIELDS = [
 ]
 
 
-def cards_sync_for_guide(*, guide: Guide) -> int:
+def cards_sync_for_guide(*, guide: Guide, faces: dict[TermFields, Faces] | None = None) -> int:
     """Make the cards of a guide match its terms. A term whose definition changed keeps its
     cards (and every learner's schedule); a term or field that disappeared archives the card,
-    with its history, until it comes back."""
+    with its history, until it comes back. `faces`: those already computed, by the term's
+    fields (see `guide_card_faces`); a term whose stored fields are not there is computed."""
+    faces = faces or {}
     terms = GlossaryTerm.objects.filter(guide=guide, is_archived=False).only(
         "pk", "term", "description", "use_when", "like"
     )
-    cards = [
-        Card(term=term, guide=guide, kind=kind, front_html=front, back_html=back)
-        for term in terms
-        for kind, front, back in card_faces(
-            term=term.term, description=term.description, use_when=term.use_when, like=term.like
+    cards = []
+    for term in terms:
+        fields = (term.term, term.description, term.use_when, term.like)
+        term_faces = (
+            faces[fields]
+            if fields in faces
+            else card_faces(
+                term=term.term, description=term.description, use_when=term.use_when, like=term.like
+            )
         )
-    ]
+        cards += [
+            Card(term=term, guide=guide, kind=kind, front_html=front, back_html=back)
+            for kind, front, back in term_faces
+        ]
     Card.objects.bulk_create(
         cards,
         update_conflicts=True,

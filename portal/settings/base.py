@@ -203,7 +203,10 @@ NOTE_RENDER_SECONDS = env.float("NOTE_RENDER_SECONDS", default=1.5)
 # What other apps derive from a guide's rendering, computed by the import's render child (on the
 # other core) instead of the importing process: dotted paths of pure functions of a
 # RenderedGuide, their results handed to guide_terms_synced's receivers as `derived[path]`.
-GUIDE_RENDER_DERIVATIONS = ["apps.search.indexing.guide_units"]
+GUIDE_RENDER_DERIVATIONS = [
+    "apps.search.indexing.guide_units",
+    "apps.flashcards.cards.guide_card_faces",
+]
 # The admin's import page offers content/ plus these folders (for example a checked-out repo).
 GUIDE_IMPORT_PATHS = env.list("GUIDE_IMPORT_PATHS", default=[])
 GUIDE_UPLOAD_MAX_BYTES = env.int("GUIDE_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)

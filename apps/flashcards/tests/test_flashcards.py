@@ -92,6 +92,25 @@ def test_import_makes_forward_and_reverse_cards(library):
     assert "A letter writer" in reverse.front_html and "Producer" in reverse.back_html
 
 
+def test_faces_computed_by_the_render_child_are_the_ones_the_import_would_compute(library):
+    """The import takes the cards' faces from its render child (GUIDE_RENDER_DERIVATIONS);
+    computed here from the stored terms, they are the same, and a term whose stored fields are
+    not among those handed over is computed."""
+
+    def cards() -> list[tuple]:
+        return sorted(Card.objects.values_list("term_id", "kind", "front_html", "back_html"))
+
+    imported = cards()
+    assert imported
+    for guide in Guide.objects.all():
+        services.cards_sync_for_guide(guide=guide)
+    assert cards() == imported
+    producer = GlossaryTerm.objects.get(term="Producer")
+    stale = {(producer.term, "Old text", "", ""): [("forward", "stale", "stale")]}
+    services.cards_sync_for_guide(guide=producer.guide, faces=stale)
+    assert cards() == imported
+
+
 def test_reverse_prompt_hides_the_answer(guide_repo):
     guides_import(
         path=guide_repo({"g.md": guide([("Idempotency", "Safe retries", "Idempotency keys", "")])})

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from apps.accounts.tests.test_signup import database_env
+from apps.flashcards.models import Card
 from apps.guides import render_ahead as render_ahead_module
 from apps.guides import services
 from apps.guides.models import GlossaryTerm, Guide, Section, TaskItem
@@ -59,6 +60,8 @@ def stored() -> dict[str, object]:
             sorted(SearchEntry.objects.filter(guide=guide)
                    .values_list("kind", "anchor", "title", "context", "body", "keywords")),
             sorted(SearchWord.objects.filter(guide=guide).values_list("word", flat=True)),
+            sorted(Card.objects.filter(guide=guide)
+                   .values_list("term__anchor", "kind", "front_html", "back_html")),
         )
         for guide in Guide.objects.all()
     }  # fmt: skip
@@ -195,7 +198,9 @@ def test_manage_py_import_guides_renders_while_django_sets_up(guide_repo):
     Guide.objects.all().delete()
     guides_import(path=root)
     assert stored() == command
-    assert settings.GUIDE_RENDER_DERIVATIONS  # the search units came from the child too
+    # The search units and the cards' faces came from the child too.
+    assert len(settings.GUIDE_RENDER_DERIVATIONS) == 2
+    assert Card.objects.count() > 0
 
 
 def test_a_configuration_that_fails_before_django_sets_up_starts_nothing(guide_repo, monkeypatch):
