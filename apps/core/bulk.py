@@ -4,7 +4,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any, cast
 
-from django.db import connection
+from django.db import connection, models
 from django.db.backends.utils import CursorWrapper
 
 
@@ -34,3 +34,11 @@ def bulk_cursor() -> Iterator[CursorWrapper]:
         yield cursor
     finally:
         cursor.close()
+
+
+def quoted_column(model: type[models.Model], name: str) -> str:
+    """The quoted column of field `name` of `model`, for SQL written by hand."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return connection.ops.quote_name(field.column)

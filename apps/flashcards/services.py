@@ -1,10 +1,11 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.bulk import bulk_cursor, quoted_column
 from apps.core.metrics import REVIEWS_TOTAL
 from apps.flashcards import scheduling
 from apps.flashcards.cards import Faces, TermFields, card_faces
@@ -34,7 +35,7 @@ def cards_sync_for_guide(*, guide: Guide, faces: dict[TermFields, Faces] | None 
     terms = GlossaryTerm.objects.filter(guide=guide, is_archived=False).only(
         "pk", "term", "description", "use_when", "like"
     )
-    cards = []
+    rows: list[tuple[int, str, str, str]] = []  # (term id, kind, front, back)
     for term in terms:
         fields = (term.term, term.description, term.use_when, term.like)
         term_faces = (
@@ -44,22 +45,40 @@ def cards_sync_for_guide(*, guide: Guide, faces: dict[TermFields, Faces] | None 
                 term=term.term, description=term.description, use_when=term.use_when, like=term.like
             )
         )
-        cards += [
-            Card(term=term, guide=guide, kind=kind, front_html=front, back_html=back)
-            for kind, front, back in term_faces
-        ]
-    Card.objects.bulk_create(
-        cards,
-        update_conflicts=True,
-        unique_fields=["term", "kind"],
-        update_fields=["guide", "front_html", "back_html", "is_archived"],
+        rows += [(term.pk, kind, front, back) for kind, front, back in term_faces]
+    kept = _cards_upsert(guide=guide, rows=rows)
+    # A card not among those upserted is stale (one condition per card made a query whose
+    # compilation cost more than the upsert).
+    Card.objects.filter(guide=guide, is_archived=False).exclude(pk__in=kept).update(
+        is_archived=True
     )
-    # PostgreSQL returns the id of every upserted row: a card not among them is stale (one
-    # condition per card made a query whose compilation cost more than the upsert).
-    Card.objects.filter(guide=guide, is_archived=False).exclude(
-        pk__in=[card.pk for card in cards]
-    ).update(is_archived=True)
-    return len(cards)
+    return len(rows)
+
+
+def _cards_upsert(*, guide: Guide, rows: list[tuple[int, str, str, str]]) -> list[int]:
+    """Insert or update (on the term and kind) the guide's cards, not archived, in one
+    statement with one array per column (bound on the server, see `bulk_cursor`); the ids of
+    the rows written. A guide's cards carry their HTML twice (front and back): the ORM's
+    bulk_create spent more building and quoting them than PostgreSQL writing them."""
+    if not rows:
+        return []
+    term, guide_column, kind, front, back, archived, pk = (
+        quoted_column(Card, name)
+        for name in ("term", "guide", "kind", "front_html", "back_html", "is_archived", "id")
+    )
+    table = connection.ops.quote_name(Card._meta.db_table)
+    with bulk_cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({term}, {guide_column}, {kind}, {front}, "  # noqa: S608 - names from _meta
+            f"{back}, {archived}) SELECT t.term, %s, t.kind, t.front, t.back, false "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
+            "WITH ORDINALITY AS t(term, kind, front, back, n) ORDER BY n "
+            f"ON CONFLICT ({term}, {kind}) DO UPDATE SET {guide_column} = EXCLUDED.{guide_column}, "
+            f"{front} = EXCLUDED.{front}, {back} = EXCLUDED.{back}, {archived} = false "
+            f"RETURNING {pk}",
+            [guide.pk, *(list(column) for column in zip(*rows, strict=True))],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def cards_sync_all() -> int:

@@ -15,14 +15,14 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Field, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.core import html as html_module
 from apps.core import markdown_guard as markdown_guard_module
 from apps.core import markdown_lines as markdown_lines_module
-from apps.core.bulk import bulk_cursor
+from apps.core.bulk import bulk_cursor, quoted_column
 from apps.core.html import sanitize_html
 from apps.core.markdown_guard import neutralize_markdown
 from apps.core.metrics import IMPORT_GUIDES_TOTAL, IMPORT_RUNS_TOTAL
@@ -877,10 +877,7 @@ def _rows_upsert(
 
 
 def _column(model: type[Section] | type[GlossaryTerm], name: str) -> str:
-    field = model._meta.get_field(name)
-    if not isinstance(field, Field) or field.column is None:
-        raise TypeError(f"{model.__name__}.{name} is not a column")
-    return connection.ops.quote_name(field.column)
+    return quoted_column(model, name)
 
 
 def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> tuple[int, int]:
