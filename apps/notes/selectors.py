@@ -4,13 +4,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery, TextField, Value
 
 from apps.guides.models import Guide, Section, TaskItem
 from apps.guides.selectors import HEADLINE_OPTIONS
 from apps.notes.models import Note
 
 QUERY_MAX_CHARS = 200
+
+
+def _regexp_replace(text: Any, pattern: str, flags: str) -> Func:
+    return Func(
+        text, Value(pattern), Value(" "), Value(flags),
+        function="regexp_replace", output_field=TextField(),
+    )  # fmt: skip
+
+
+# What a reader sees of a note, as text: its rendered HTML without code blocks and tags (the
+# entities stay, for the `text_snippet` filter to decode), as search shows notes. A headline of
+# the Markdown showed its syntax: "**", "[label](https://…)", "- [ ]".
+NOTE_TEXT = _regexp_replace(_regexp_replace(F("body_html"), "<pre.*?</pre>", "gs"), "<[^>]*>", "g")
 
 
 def _with_labels(notes: QuerySet[Note]) -> QuerySet[Note]:
@@ -35,7 +48,7 @@ def note_list_for_user(*, user: Any, query: str = "") -> QuerySet[Note]:
         return notes
     search = SearchQuery(query, search_type="websearch", config="english")
     return notes.filter(search_vector=search).annotate(
-        snippet=SearchHeadline("body_markdown", search, **HEADLINE_OPTIONS)
+        snippet=SearchHeadline(NOTE_TEXT, search, **HEADLINE_OPTIONS)
     )
 
 

@@ -203,6 +203,20 @@ def test_search_finds_by_words_newest_first(client, alice, queues):
     assert "<mark>idempotent</mark>" in html or "<mark>Idempotency</mark>" in html
 
 
+def test_search_snippets_read_as_the_note_does_not_as_its_markdown(client, alice, queues):
+    write(
+        alice, queues,
+        "## Retries\n\n- [ ] Make **consumers** idempotent, see [the Kafka docs](https://kafka.example/x)"
+        " and `enable.idempotence`.\n\n```python\nconsumers = 3\n```\n",
+    )  # fmt: skip
+    html = client.get(reverse("notes:list"), {"q": "consumers"}).content.decode()
+    snippet = html[html.index('class="snippet"') :].split("</p>", 1)[0]
+    assert "<mark>consumers</mark> idempotent" in snippet
+    assert "the Kafka docs" in snippet and "enable.idempotence" in snippet
+    for syntax in ("**", "](", "https://kafka", "- [ ]", "##", "`", "consumers = 3"):
+        assert syntax not in snippet, syntax
+
+
 def test_search_highlights_nothing_unsafe(client, alice, queues):
     write(alice, queues, 'Payload <img src=x onerror="alert(1)"> in the payloads table.')
     write(alice, queues, "Compare payloads: a < b & c > d, <b>bold</b> payloads")
