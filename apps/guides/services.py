@@ -43,7 +43,7 @@ from apps.guides.discovery import (
     language_name,
     natural_key,
 )
-from apps.guides.links import relative_links_held
+from apps.guides.links import guide_url, relative_links_held
 from apps.guides.links import relative_links_resolve as _relative_links_resolve
 from apps.guides.milestones import milestones_sync
 from apps.guides.models import (
@@ -604,7 +604,7 @@ def _guide_import_one(
         result.reason = f"could not be saved: {error}"
         return result
     result.guide_id = guide.pk
-    result.url = guide.get_absolute_url()
+    result.url = guide_url(guide.slug)
     if written is not None:
         written[guide.pk] = (
             Guide(

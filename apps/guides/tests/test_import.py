@@ -1,8 +1,11 @@
 """The importer against PostgreSQL: layouts, bad input, idempotency, archiving, the command."""
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -11,6 +14,8 @@ from django.core.management import CommandError, call_command
 
 from apps.guides.models import GlossaryTerm, Guide, ImportRun, Section, TaskItem, Track
 from apps.guides.services import guides_import
+
+ROOT = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.django_db
 
@@ -333,6 +338,55 @@ def test_relative_links_between_guides_point_at_library_pages(guide_repo, client
     found = Guide.objects.get(title="Found")
     assert f'href="/guides/{found.slug}/"' in Guide.objects.get(pk=alpha.pk).body_html
     assert f'href="/guides/{alpha.slug}/#top"' in found.body_html
+
+
+def test_the_imports_urls_are_the_sites():
+    """The import reverses against the guides app's URLconf (cheap); the site mounts it at its
+    root, so the URLs are the same, under a script prefix too."""
+    from django.urls import reverse, set_script_prefix
+
+    from apps.guides.links import guide_url, home_url
+
+    for prefix in ("/", "/portal/"):
+        set_script_prefix(prefix)
+        try:
+            assert guide_url("queues-101") == reverse("guides:guide", kwargs={"slug": "queues-101"})
+            assert home_url() == reverse("guides:home")
+        finally:
+            set_script_prefix("/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_loads_none_of_the_sites_views(guide_repo):
+    """Only the guides app's URLs: the site's URLconf (every app's views, allauth's URLs) is
+    0.2 s of an import's CPU. In a process of its own, which has loaded nothing yet."""
+    from apps.accounts.tests.test_signup import database_env
+
+    root = guide_repo(
+        {"a.md": "# Alpha\n\nSee [Beta](b.md).\n", "b.md": "# Beta\n\nBack to [Alpha](a.md).\n"}
+    )
+    code = (
+        "import sys, django; django.setup();"
+        "from pathlib import Path; from apps.guides.services import guides_import;"
+        f"report = guides_import(path=Path({str(root)!r}));"
+        "assert not report.failed, report.as_dict();"
+        "assert report.guides[0].url.startswith('/guides/'), report.guides[0].url;"
+        "loaded = [m for m in ('allauth.urls', 'portal.urls', 'apps.notes.views')"
+        " if m in sys.modules];"
+        "assert not loaded, loaded"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
+        **database_env(),
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    alpha, beta = Guide.objects.get(title="Alpha"), Guide.objects.get(title="Beta")
+    assert f'href="/guides/{beta.slug}/"' in alpha.body_html
 
 
 @pytest.mark.parametrize(
