@@ -103,9 +103,13 @@ def _markdown() -> markdown.Markdown:
                 "css_class": "highlight",
             },
             "pymdownx.superfences": {
+                # Any info string opens a fence, as on GitHub (CommonMark): "```{note}" (MyST),
+                # "```js title=a.js". Strict, such a line was text and the next ``` opened a
+                # fence that swallowed the prose after it.
+                "relaxed_headers": True,
                 "custom_fences": [
                     {"name": "mermaid", "class": "mermaid", "format": _mermaid_fence},
-                ]
+                ],
             },
             "pymdownx.tilde": {"subscript": False},
             # Decimal only, like GitHub: "A. Something" and "i. something" stay paragraphs.

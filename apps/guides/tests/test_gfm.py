@@ -87,6 +87,19 @@ class TestGitHubSyntax:
         assert '<div class="admonition tip">' in html
         assert [task.text for task in guide.tasks] == ["Try it"]
 
+    def test_any_info_string_opens_a_fence(self):
+        # MyST directives (pip's documentation) and attributes GitHub does not know: a fence
+        # whatever follows the backticks, as on GitHub; prose after it stays prose.
+        text = (
+            "```{versionadded} 10.0\n```\n\nSpecial characters are not valid.\n\n"
+            '```{note}\nA note.\n```\n\n```js title="a.js" {1,3}\nlet a = 1;\n```\n\nAfter.\n'
+        )
+        html = render(text)
+        assert "<p>Special characters are not valid.</p>" in html
+        assert "<p>After.</p>" in html and "```" not in html
+        assert html.count("<pre") == 3 and "A note." in html and "let" in html
+        assert github_html(text).count("<pre") == 3  # as GitHub reads it
+
     def test_alert_syntax_in_code_is_left_alone(self):
         html = render("```markdown\n> [!NOTE]\n> Text\n```\n")
         assert "admonition" not in html
