@@ -858,9 +858,9 @@ def _rows_upsert(
         + f"), '{weight}')"
         for weight, fields in vector
     )
-    guide_column, anchor_column = (_column(model, name) for name in ("guide", "anchor"))
+    guide_column, anchor_column = (quoted_column(model, name) for name in ("guide", "anchor"))
     computed = ["is_archived", *(["search_vector"] if vector else [])]
-    written = [_column(model, name) for name in (*columns, *computed)]
+    written = [quoted_column(model, name) for name in (*columns, *computed)]
     updates = ", ".join(
         f"{column} = EXCLUDED.{column}" for column in written if column != anchor_column
     )
@@ -874,10 +874,6 @@ def _rows_upsert(
             f"ON CONFLICT ({guide_column}, {anchor_column}) DO UPDATE SET {updates}",
             [guide.pk, *(values for _kind, values in columns.values())],
         )
-
-
-def _column(model: type[Section] | type[GlossaryTerm], name: str) -> str:
-    return quoted_column(model, name)
 
 
 def _tasks_sync(*, guide: Guide, rendered: RenderedGuide) -> tuple[int, int]:
